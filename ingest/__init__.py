@@ -1,0 +1,1 @@
+"""Clinical-trial registry warehouse: fetch, snapshot, load, transform, validate, publish."""
