@@ -1,0 +1,125 @@
+"""
+### trials_refresh
+
+Nightly refresh of the clinical-trial registry warehouse.
+
+1. **fetch** — one mapped task per configured source: every payload is snapshotted immutably
+   (content-addressed) with a manifest row per fetch.
+2. **load** — the run date's snapshots into the build warehouse's `raw` schema.
+3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos).
+4. **validate** — Great Expectations suites on the marts; writes Data Docs and `summary.json`.
+5. **publish** — only if validation passed: the build file atomically replaces the analysts' file.
+
+Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. Params choose the
+sources file and the warehouse folder. Tasks are keyed on the run's data interval, so a rerun of a
+date repeats that date's work and adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from airflow.sdk import Param, dag, get_current_context, task
+from pendulum import datetime, duration
+
+from ingest import settings  # paths only: cheap to import at parse time
+
+DEFAULT_ARGS = {
+    "owner": "trialwh",
+    "retries": 2,
+    "retry_delay": duration(minutes=5),
+    "retry_exponential_backoff": True,
+}
+
+
+def _run_date() -> str:
+    """The run's date from its data interval (falling back to run_after for manual runs), never now()."""
+    context = get_current_context()
+    moment = context.get("data_interval_end") or context["dag_run"].run_after
+    return moment.date().isoformat()
+
+
+def _dbt_task_group():
+    """Cosmos renders each dbt seed, model and test as its own task, all in the DuckDB pool."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import InvocationMode, LoadMode
+
+    dbt_dir = settings.DBT_PROJECT_DIR
+    dbt_bin = Path(sys.prefix) / "bin" / "dbt"
+    return DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(dbt_project_path=dbt_dir, install_dbt_deps=False),
+        profile_config=ProfileConfig(
+            profile_name="trialwh", target_name="build", profiles_yml_filepath=dbt_dir / "profiles.yml"
+        ),
+        execution_config=ExecutionConfig(
+            dbt_executable_path=str(dbt_bin), invocation_mode=InvocationMode.DBT_RUNNER
+        ),
+        render_config=RenderConfig(
+load_method=LoadMode.DBT_LS, dbt_executable_path=str(dbt_bin)),
+        operator_args={
+            "pool": settings.DUCKDB_POOL,
+            "install_deps": False,
+            "append_env": True,
+            "env": {"TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME},
+        },
+    )
+
+
+@dag(
+    dag_id="trials_refresh",
+    schedule="0 3 * * *",
+    start_date=datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=["trialwh", "clinical-trials", "nightly"],
+    doc_md=__doc__,
+    params={
+        "sources_file": Param(str(settings.DEFAULT_SOURCES_FILE), type="string", description="Sources YAML."),
+        "warehouse_dir": Param(
+            str(settings.default_warehouse_dir()), type="string", description="Warehouse folder."
+        ),
+    },
+)
+def trials_refresh():
+    @task
+    def list_sources(params: dict | None = None) -> list[str]:
+        from ingest.pipeline import source_names
+
+        return source_names(params["sources_file"])
+
+    @task(max_active_tis_per_dag=1)
+    def fetch(source_name: str, params: dict | None = None) -> dict:
+        from ingest.pipeline import fetch as fetch_step
+
+        return fetch_step(params["sources_file"], source_name, _run_date(), params["warehouse_dir"])
+
+    @task(pool=settings.DUCKDB_POOL)
+    def load(fetched: list[dict], params: dict | None = None) -> dict:
+        from ingest.pipeline import load as load_step
+
+        return load_step(params["warehouse_dir"], _run_date())
+
+    @task(pool=settings.DUCKDB_POOL, retries=0)
+    def validate(params: dict | None = None, run_id: str | None = None) -> dict:
+        from ingest.pipeline import validate as validate_step
+
+        return validate_step(params["warehouse_dir"], run_id)
+
+    @task(pool=settings.DUCKDB_POOL)
+    def publish(validated: dict, params: dict | None = None) -> dict:
+        from ingest.pipeline import publish as publish_step
+
+        return publish_step(params["warehouse_dir"], _run_date(), params["sources_file"])
+
+    fetched = fetch.expand(source_name=list_sources())
+    loaded = load(fetched)
+    dbt = _dbt_task_group()
+    validated = validate()
+    loaded >> dbt >> validated
+    publish(validated)
+
+
+trials_refresh()

@@ -1,0 +1,60 @@
+with
+
+records as (
+
+    select * from {{ ref('int_trial_records_normalized') }}
+
+),
+
+ctgov_sites as (
+
+    select * from {{ ref('stg_ctgov__sites') }}
+
+),
+
+page_sites as (
+
+    select * from {{ ref('stg_pages__sites') }}
+
+),
+
+country_map as (select * from {{ ref('country_map') }}),
+status_map as (select * from {{ ref('status_map') }}),
+
+unioned as (
+
+    select * from ctgov_sites
+    union all by name
+    select * from page_sites
+
+),
+
+normalized as (
+
+    select
+        md5(concat_ws('|', unioned.record_id, unioned.site_ordinal)) as site_id,
+        records.trial_id,
+        unioned.record_id,
+        unioned.site_ordinal,
+        unioned.facility,
+        unioned.city,
+        unioned.state,
+        unioned.zip,
+        coalesce(country_map.country, trim(unioned.country)) as country,
+        unioned.country as country_raw,
+        status_map.overall_status as status,
+        unioned.status as status_raw,
+        unioned.latitude,
+        unioned.longitude
+
+    from unioned
+    inner join records
+        on unioned.document_id = records.document_id
+    left join country_map
+        on {{ normalized_key('unioned.country') }} = country_map.country_key
+    left join status_map
+        on {{ normalized_key('unioned.status') }} = status_map.status_key
+
+)
+
+select * from normalized

@@ -1,0 +1,42 @@
+with
+
+studies as (
+
+    select * from {{ ref('stg_ctgov__studies') }}
+
+),
+
+interventions as (
+
+    select
+        studies.document_id,
+        studies.record_id,
+        intervention.ordinal as intervention_ordinal,
+        intervention.item
+
+    from studies,
+        unnest(
+            from_json(
+                studies.interventions_json,
+                '[{"type": "VARCHAR", "name": "VARCHAR", "description": "VARCHAR", "armGroupLabels": ["VARCHAR"]}]'
+            )
+        ) with ordinality as intervention(item, ordinal)
+
+),
+
+renamed as (
+
+    select
+        document_id,
+        record_id,
+        intervention_ordinal::integer as intervention_ordinal,
+        item.type as intervention_type,
+        item.name as name,
+        item.description as description,
+        coalesce(item.armGroupLabels, []) as arm_labels
+
+    from interventions
+
+)
+
+select * from renamed

@@ -1,0 +1,205 @@
+"""Load raw snapshots into the build warehouse's `raw` schema, set-based in DuckDB.
+
+Manifests and payloads are read by DuckDB itself (`read_json`, `read_blob`), so loading scales with
+the number of files rather than with Python loops. Every insert anti-joins on its key, which makes
+loading the same run twice a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+MANIFEST_COLUMNS = {
+    "fetch_id": "VARCHAR",
+    "source_name": "VARCHAR",
+    "source_kind": "VARCHAR",
+    "url": "VARCHAR",
+    "document_key": "VARCHAR",
+    "run_date": "DATE",
+    "fetched_at": "TIMESTAMPTZ",
+    "http_status": "INTEGER",
+    "content_type": "VARCHAR",
+    "sha256": "VARCHAR",
+    "bytes": "BIGINT",
+    "payload_path": "VARCHAR",
+    "payload_format": "VARCHAR",
+    "error": "VARCHAR",
+}
+
+DDL = f"""
+create schema if not exists raw;
+create table if not exists raw.fetches (
+    {", ".join(f"{name} {kind}" for name, kind in MANIFEST_COLUMNS.items())},
+    primary key (fetch_id)
+);
+create table if not exists raw.documents (
+    document_id varchar primary key,
+    fetch_id varchar,
+    source_name varchar,
+    source_kind varchar,
+    url varchar,
+    document_key varchar,
+    run_date date,
+    fetched_at timestamptz,
+    http_status integer,
+    content_type varchar,
+    sha256 varchar,
+    content_sha256 varchar,
+    bytes bigint,
+    payload_path varchar,
+    payload_format varchar,
+    is_valid_utf8 boolean,
+    body varchar
+);
+"""
+
+DOCUMENT_FORMATS = ("page", "ctgov_study")
+
+
+def manifest_paths(raw_root: Path, run_date: date | None = None) -> list[Path]:
+    """Manifests of one run date, or of every run date for a rebuild from the raw snapshots."""
+    pattern = f"source=*/run_date={run_date.isoformat() if run_date else '*'}/manifest.jsonl"
+    return sorted(raw_root.glob(pattern))
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DDL)
+
+
+def load_run(db_path: Path, raw_root: Path, run_date: date | None = None) -> dict:
+    """Load the manifests (and their payloads) of `run_date`, or of all dates when it is None."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    manifests = manifest_paths(raw_root, run_date)
+    with duckdb.connect(str(db_path)) as con:
+        ensure_schema(con)
+        before = _counts(con)
+        if manifests:
+            con.begin()  # all of a run or nothing: a crash mid-load leaves the raw schema as it was
+            _load_fetches(con, manifests)
+            _load_documents(con, raw_root, manifests)
+            con.commit()
+        after = _counts(con)
+    summary = {
+        "run_date": run_date.isoformat() if run_date else None,
+        "manifests": len(manifests),
+        "fetches_added": after["fetches"] - before["fetches"],
+        "documents_added": after["documents"] - before["documents"],
+        "documents_total": after["documents"],
+        "invalid_utf8_documents": after["invalid_utf8"],
+    }
+    log.info("loaded raw snapshots: %s", summary)
+    return summary
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    fetches, documents, invalid = con.execute(
+        """
+        select (select count(*) from raw.fetches),
+               (select count(*) from raw.documents),
+               (select count(*) from raw.documents where not is_valid_utf8)
+        """
+    ).fetchone()
+    return {"fetches": fetches, "documents": documents, "invalid_utf8": invalid}
+
+
+def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None:
+    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in MANIFEST_COLUMNS.items())
+    con.execute(
+        f"""
+        create or replace temp table new_fetches as
+        select * from read_json(
+            ?, format = 'newline_delimited', columns = {{{columns}}},
+            filename = true, hive_partitioning = false
+        )
+        """,
+        [[str(p) for p in manifests]],
+    )
+    con.execute(
+        """
+        insert into raw.fetches by name
+        select distinct on (fetch_id) n.* exclude (filename) from new_fetches n
+        where not exists (select 1 from raw.fetches f where f.fetch_id = n.fetch_id)
+        """
+    )
+
+
+def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, manifests: list[Path]) -> None:
+    """One document per page or study payload; API pages are exploded into one document per study."""
+    pending = con.execute(
+        """
+        select distinct payload_path from new_fetches
+        where payload_path is not null and payload_format in ('page', 'ctgov_study', 'ctgov_api_page')
+        """
+    ).fetchall()
+    if not pending:
+        return
+    files = [str(raw_root / p) for (p,) in pending]
+    con.execute(
+        """
+        create or replace temp table payloads as
+        select replace(filename, ?, '') as payload_path,
+               content,
+               try(decode(content)) as text
+        from read_blob(?)
+        """,
+        [str(raw_root) + "/", files],
+    )
+    _repair_invalid_utf8(con)
+    con.execute(
+        """
+        create or replace temp table new_documents as
+        with fetches as (
+            select * from new_fetches where payload_path is not null
+        ),
+        single as (
+            select f.*, p.text as body, p.is_valid_utf8, f.sha256 as content_sha256
+            from fetches f join payloads p using (payload_path)
+            where f.payload_format in ('page', 'ctgov_study')
+        ),
+        api_studies as (
+            select f.* exclude (document_key, payload_format),
+                   study::varchar as body,
+                   true as is_valid_utf8,
+                   json_extract_string(study, '$.protocolSection.identificationModule.nctId')
+                       as document_key,
+                   'ctgov_study' as payload_format
+            from fetches f
+            join payloads p using (payload_path),
+                 unnest(cast(json_extract(p.text, '$.studies') as json[])) as s(study)
+            where f.payload_format = 'ctgov_api_page' and p.is_valid_utf8
+        ),
+        documents as (
+            select * exclude (error, filename) from single
+            union all by name
+            select * exclude (error, filename), sha256(body) as content_sha256 from api_studies
+        )
+        select sha256(concat_ws('|', source_name, document_key, content_sha256)) as document_id,
+               *
+        from documents
+        """
+    )
+    con.execute(
+        """
+        insert into raw.documents by name
+        select distinct on (document_id) n.* from new_documents n
+        where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
+        order by document_id, fetched_at
+        """
+    )
+
+
+def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection) -> None:
+    """Keep a payload that is not valid UTF-8: decode it with replacement characters and flag it."""
+    bad = con.execute("select payload_path, content from payloads where text is null").fetchall()
+    con.execute("alter table payloads add column is_valid_utf8 boolean default true")
+    for payload_path, content in bad:
+        con.execute(
+            "update payloads set text = ?, is_valid_utf8 = false where payload_path = ?",
+            [bytes(content).decode("utf-8", errors="replace"), payload_path],
+        )

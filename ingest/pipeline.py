@@ -1,0 +1,238 @@
+"""The nightly refresh as step functions: fetch → load → transform → validate → publish.
+
+The Airflow DAG calls these one task at a time; `trialwh refresh` calls them in-process through
+`refresh()`. Every step is keyed on the run date (the run's data interval), never on the clock, so
+re-running a date repeats the same work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ingest import settings
+
+log = logging.getLogger(__name__)
+
+
+class ValidationFailed(RuntimeError):
+    """The build did not pass the data-quality suites; the published warehouse was left as it was."""
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """Every file of one warehouse folder (see docs/ARCHITECTURE.md, "On disk")."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:
+        override = os.environ.get("TRIALWH_RAW_DIR")
+        return Path(override).resolve() if override else self.root / "raw"
+
+    @property
+    def build_db(self) -> Path:
+        return self.root / "build" / settings.WAREHOUSE_FILE_NAME
+
+    @property
+    def published_db(self) -> Path:
+        return self.root / settings.WAREHOUSE_FILE_NAME
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def dbt_target(self) -> Path:
+        return self.root / "build" / "dbt_target"
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / "state.json"
+
+    def report_dir(self, run_id: str) -> Path:
+        return self.reports / safe_run_id(run_id)
+
+
+def warehouse_paths(warehouse_dir: str | Path | None = None) -> WarehousePaths:
+    root = Path(warehouse_dir) if warehouse_dir else settings.default_warehouse_dir()
+    return WarehousePaths(root.expanduser().resolve())
+
+
+def safe_run_id(run_id: str) -> str:
+    """Airflow run ids contain ':' and '+'; keep them readable but folder-safe."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", run_id)
+
+
+def as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+# ---------------------------------------------------------------- state (watermarks)
+
+
+def read_state(paths: WarehousePaths) -> dict[str, Any]:
+    if paths.state_file.exists():
+        return json.loads(paths.state_file.read_text())
+    return {"watermarks": {}}
+
+
+def _write_state(paths: WarehousePaths, state: dict[str, Any]) -> None:
+    paths.root.mkdir(parents=True, exist_ok=True)
+    tmp = paths.state_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+    os.replace(tmp, paths.state_file)
+
+
+# ---------------------------------------------------------------- steps
+
+
+def source_names(sources_file: str | Path) -> list[str]:
+    """Names of the configured sources: the DAG maps the fetch task over these."""
+    from ingest.config import load_sources
+
+    return [source.name for source in load_sources(sources_file)]
+
+
+def fetch(sources_file: str | Path, source_name: str, run_date: date | str, warehouse_dir: str | Path) -> dict:
+    """Fetch one source into the immutable snapshot store; incremental sources ask only for news."""
+    from ingest.config import load_sources
+    from ingest.fetch import fetch_source
+
+    paths = warehouse_paths(warehouse_dir)
+    sources = {source.name: source for source in load_sources(sources_file)}
+    if source_name not in sources:
+        raise KeyError(f"source {source_name!r} is not in {sources_file}")
+    source = sources[source_name]
+    since = read_state(paths)["watermarks"].get(source_name) if source.kind == "ctgov_api" else None
+    return fetch_source(source, as_date(run_date), paths.raw, since=since)
+
+
+def load(warehouse_dir: str | Path, run_date: date | str | None) -> dict:
+    """Load the run date's snapshots (all of them when run_date is None) into the build warehouse."""
+    from ingest.load import load_run
+
+    paths = warehouse_paths(warehouse_dir)
+    return load_run(paths.build_db, paths.raw, as_date(run_date) if run_date else None)
+
+
+def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
+    """Environment dbt needs: which build file to write (read by `dbt_project/profiles.yml`)."""
+    return {"TRIALWH_BUILD_DB": str(warehouse_paths(warehouse_dir).build_db)}
+
+
+def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
+    """`dbt build` (seeds, models, tests) on the build warehouse, in-process."""
+    from dbt.cli.main import dbtRunner
+
+    paths = warehouse_paths(warehouse_dir)
+    os.environ.update(dbt_env(warehouse_dir))
+    project = str(settings.DBT_PROJECT_DIR)
+    args = [
+        "build",
+        "--project-dir", project,
+        "--profiles-dir", project,
+        "--target-path", str(paths.dbt_target),
+        "--log-path", str(paths.dbt_target / "logs"),
+    ]
+    if select:
+        args += ["--select", select]
+    result = dbtRunner().invoke(args)
+    statuses: dict[str, int] = {}
+    for node in result.result or []:
+        statuses[str(node.status)] = statuses.get(str(node.status), 0) + 1
+    if not result.success:
+        failed = [
+            f"{node.node.unique_id}: {node.message}"
+            for node in result.result or []
+            if str(node.status) in {"error", "fail"}
+        ]
+        raise RuntimeError(f"dbt build failed: {failed or result.exception}")
+    return {"dbt": statuses}
+
+
+def validate(warehouse_dir: str | Path, run_id: str) -> dict:
+    """Great Expectations suites on the build copy; raises ValidationFailed with the report's path."""
+    from ingest.validate import latest_report_link, validate_warehouse
+
+    paths = warehouse_paths(warehouse_dir)
+    report = validate_warehouse(paths.build_db, paths.report_dir(run_id), run_id=run_id)
+    latest_report_link(paths.reports)
+    summary = {
+        "success": report.success,
+        "data_docs": str(report.data_docs_index),
+        "summary": str(report.summary_path),
+        "failed": [
+            f"{suite['table']}: {failure['expectation']} {failure.get('column') or ''}".strip()
+            for suite in report.summary["suites"]
+            for failure in suite["failed"]
+        ],
+    }
+    if not report.success:
+        raise ValidationFailed(
+            f"validation failed, nothing published ({len(summary['failed'])} expectations): "
+            f"{'; '.join(summary['failed'])}. Report: {report.data_docs_index}"
+        )
+    return summary
+
+
+def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str | Path | None = None) -> dict:
+    """Atomically publish the validated build, then advance incremental watermarks to this run."""
+    from ingest.publish import publish_build
+
+    paths = warehouse_paths(warehouse_dir)
+    result = publish_build(paths.build_db, paths.published_db)
+    if sources_file is not None:
+        from ingest.config import load_sources
+
+        state = read_state(paths)
+        for source in load_sources(sources_file):
+            if source.kind == "ctgov_api":
+                state["watermarks"][source.name] = as_date(run_date).isoformat()
+        _write_state(paths, state)
+    result.update(published_counts(paths.published_db))
+    return result
+
+
+def published_counts(published_db: Path) -> dict[str, int]:
+    """Row counts analysts will see, including how many documents were quarantined."""
+    from ingest.publish import connect_published
+
+    with connect_published(published_db) as con:
+        tables = ["trial_records", "trials", "arms", "criteria", "sites", "quarantine"]
+        return {
+            table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables
+        }
+
+
+def refresh(
+    sources_file: str | Path | None = None,
+    warehouse_dir: str | Path | None = None,
+    run_date: date | str | None = None,
+    run_id: str | None = None,
+) -> dict:
+    """The whole nightly refresh in-process, the same steps the DAG runs."""
+    sources_file = Path(sources_file or settings.DEFAULT_SOURCES_FILE)
+    paths = warehouse_paths(warehouse_dir)
+    day = as_date(run_date or date.today())
+    run_id = run_id or f"cli__{day.isoformat()}"
+    fetched = [fetch(sources_file, name, day, paths.root) for name in source_names(sources_file)]
+    loaded = load(paths.root, day)
+    transformed = transform(paths.root)
+    validated = validate(paths.root, run_id)
+    published = publish(paths.root, day, sources_file)
+    return {
+        "run_id": run_id,
+        "run_date": day.isoformat(),
+        "fetch": fetched,
+        "load": loaded,
+        "transform": transformed,
+        "validate": validated,
+        "publish": published,
+    }

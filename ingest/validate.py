@@ -1,0 +1,536 @@
+"""Audit step of write–audit–publish: Great Expectations (GX Core 1.x) suites on the marts.
+
+The suites live in `expectations/<suite>.json`, one per validated relation, in GX's own suite format
+plus three keys under `meta` that say what the suite reads:
+
+- `meta.sql`: the query (a string, or a list of lines) that reads the relation from the warehouse,
+  including the derived helper columns the expectations check (`phase_combination`, `start_year`,
+  `dates_in_order`, ...). Reviewers see in one file what is read and what is expected of it.
+- `meta.table`: the mart the suite is about (reported in `summary.json`).
+- `meta.row_keys`: the columns that identify a failing row in the report (`record_id`, `trial_id`, ...).
+
+The warehouse is opened read-only and each query's result is validated as a pandas DataFrame (GX's SQL
+data sources return empty metric results on DuckDB). The run writes GX Data Docs (`index.html`) and
+`summary.json` into the report folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ingest.settings import EXPECTATIONS_DIR
+
+# GX logs at INFO while it is imported ("Skipping registering function ..."), which Airflow's structlog
+# set-up prints; GX's own warnings and errors still come through. Analytics stay off: no network here.
+_GX_LOGGERS = ("great_expectations", "great_expectations._docs_decorators")
+for _name in _GX_LOGGERS:
+    logging.getLogger(_name).setLevel(logging.WARNING)
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_FILE_NAME = "summary.json"
+DATA_DOCS_SITE_NAME = "trialwh"
+LATEST_LINK_NAME = "latest"
+REPORT_MARKER_NAME = ".trialwh-report"
+# summary.json lists at most this many failing rows and distinct unexpected values per expectation;
+# `unexpected_count` is always the full count, and the Data Docs page shows the complete result.
+MAX_FAILING_ROWS = 1000
+MAX_UNEXPECTED_EXAMPLES = 20
+# The files GX writes into a Data Docs site, removed before a rerun of the same run id writes again.
+_DATA_DOCS_ENTRIES = ("index.html", "validations", "expectations", "static", SUMMARY_FILE_NAME)
+_EXPECTATION_KEYS = {"type", "kwargs", "meta", "notes", "description", "id"}
+
+
+class SuiteDefinitionError(ValueError):
+    """A suite file in expectations/ is not a valid suite (unknown expectation, bad kwargs, no SQL)."""
+
+
+@dataclass(frozen=True)
+class SuiteDefinition:
+    """One `expectations/<name>.json`: what to read (SQL) and what to expect of it."""
+
+    name: str
+    table: str
+    sql: str
+    row_keys: tuple[str, ...]
+    expectations: tuple[dict[str, Any], ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    notes: str | list[str] | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    success: bool
+    summary: dict[str, Any]
+    summary_path: Path
+    data_docs_index: Path
+
+
+# --------------------------------------------------------------------------------------------------
+# Suite files
+
+
+def load_suite_definitions(expectations_dir: Path = EXPECTATIONS_DIR) -> list[SuiteDefinition]:
+    """Every `*.json` suite in `expectations_dir`, sorted by name; raises SuiteDefinitionError."""
+    paths = sorted(Path(expectations_dir).glob("*.json"))
+    if not paths:
+        raise SuiteDefinitionError(f"no expectation suites (*.json) in {expectations_dir}")
+    suites = [_read_suite_file(path) for path in paths]
+    names = [suite.name for suite in suites]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise SuiteDefinitionError(f"suite names used twice in {expectations_dir}: {duplicates}")
+    return suites
+
+
+def _read_suite_file(path: Path) -> SuiteDefinition:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SuiteDefinitionError(f"{path}: not readable JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SuiteDefinitionError(f"{path}: a suite file holds one JSON object")
+    meta = data.get("meta") or {}
+    name = data.get("name") or path.stem
+    sql = meta.get("sql")
+    if isinstance(sql, list):
+        sql = "\n".join(sql)
+    if not isinstance(sql, str) or not sql.strip():
+        raise SuiteDefinitionError(f"{path}: meta.sql (the query that reads the relation) is required")
+    row_keys = meta.get("row_keys")
+    if not row_keys or not isinstance(row_keys, list) or not all(isinstance(k, str) for k in row_keys):
+        raise SuiteDefinitionError(f"{path}: meta.row_keys must be a non-empty list of column names")
+    expectations = data.get("expectations")
+    if not isinstance(expectations, list) or not expectations:
+        raise SuiteDefinitionError(f"{path}: `expectations` must be a non-empty list")
+    for index, expectation in enumerate(expectations):
+        unknown = set(expectation) - _EXPECTATION_KEYS if isinstance(expectation, dict) else None
+        if unknown is None or "type" not in expectation or unknown:
+            raise SuiteDefinitionError(
+                f"{path}: expectation #{index} must be an object with `type`, `kwargs` and optionally "
+                f"{sorted(_EXPECTATION_KEYS - {'type', 'kwargs'})}; got {expectation!r}"
+            )
+    return SuiteDefinition(
+        name=name,
+        table=meta.get("table") or name,
+        sql=sql,
+        row_keys=tuple(row_keys),
+        expectations=tuple(expectations),
+        meta=meta,
+        notes=data.get("notes"),
+        path=path,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# GX
+
+
+def _import_gx():
+    for name in _GX_LOGGERS:  # again: a logging set-up run after our import may have reset levels
+        logging.getLogger(name).setLevel(logging.WARNING)
+    import great_expectations as gx
+
+    return gx
+
+
+def _build_expectation_suite(gx, definition: SuiteDefinition):
+    """The GX ExpectationSuite of a definition; unlike ExpectationSuite(...) a bad expectation raises."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    expectations = []
+    for index, item in enumerate(definition.expectations):
+        try:
+            config = ExpectationConfiguration(
+                type=item["type"],
+                kwargs=dict(item.get("kwargs") or {}),
+                meta=item.get("meta"),
+                notes=item.get("notes"),
+                description=item.get("description"),
+            )
+            expectations.append(config.to_domain_obj())
+        except Exception as exc:  # GX raises several kinds (not found, pydantic validation, ...)
+            raise SuiteDefinitionError(
+                f"{definition.path or definition.name}: expectation #{index} ({item.get('type')}) "
+                f"is not valid: {exc}"
+            ) from exc
+    meta = {k: v for k, v in definition.meta.items()}
+    return gx.ExpectationSuite(
+        name=definition.name, expectations=expectations, meta=meta, notes=definition.notes
+    )
+
+
+def _make_context(gx, docs_dir: Path):
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        data_docs_sites={
+            DATA_DOCS_SITE_NAME: {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            }
+        },
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+# --------------------------------------------------------------------------------------------------
+# The run
+
+
+def validate_warehouse(
+    db_path: Path,
+    report_dir: Path,
+    *,
+    run_id: str,
+    expectations_dir: Path = EXPECTATIONS_DIR,
+) -> ValidationReport:
+    """Validate the marts of the DuckDB file `db_path` (opened read-only) against every suite.
+
+    Writes GX Data Docs (`report_dir/index.html`) and `report_dir/summary.json`. A suite whose query
+    fails (missing table or column) is reported as failed with its `error`; a suite file that is not
+    valid raises SuiteDefinitionError before anything is read or written.
+    """
+    import duckdb
+
+    started = time.monotonic()
+    db_path = Path(db_path)
+    report_dir = Path(report_dir)
+    if not db_path.is_file():
+        raise FileNotFoundError(f"warehouse file not found: {db_path}")
+
+    definitions = load_suite_definitions(expectations_dir)
+    gx = _import_gx()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    gx_suites = [_build_expectation_suite(gx, definition) for definition in definitions]
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous_report(report_dir, run_id)
+    context = _make_context(gx, report_dir)
+    datasource = context.data_sources.add_pandas(name="warehouse")
+    validated_at = dt.datetime.now(dt.UTC)
+    gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
+
+    suite_summaries: list[dict[str, Any]] = []
+    with _connect_read_only(db_path) as con:
+        for definition, gx_suite in zip(definitions, gx_suites, strict=True):
+            suite_started = time.monotonic()
+            try:
+                frame = con.execute(definition.sql).df()
+            except duckdb.Error as exc:
+                logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
+                suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
+                continue
+            missing_keys = [key for key in definition.row_keys if key not in frame.columns]
+            if missing_keys:
+                suite_summaries.append(
+                    _error_summary(definition, f"row key columns missing from the query: {missing_keys}")
+                )
+                continue
+
+            suite = context.suites.add(gx_suite)
+            batch_definition = datasource.add_dataframe_asset(
+                name=definition.name
+            ).add_batch_definition_whole_dataframe("whole_table")
+            validation = context.validation_definitions.add(
+                gx.ValidationDefinition(name=definition.name, data=batch_definition, suite=suite)
+            )
+            result = validation.run(
+                batch_parameters={"dataframe": frame},
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": list(definition.row_keys),
+                },
+                run_id=gx_run_id,
+            )
+            suite_summaries.append(
+                _suite_summary(definition, result, rows=len(frame), seconds=time.monotonic() - suite_started)
+            )
+
+    docs = context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME])
+    data_docs_index = report_dir / "index.html"
+    if not data_docs_index.is_file():
+        raise RuntimeError(f"GX did not write the Data Docs index: {docs}")
+
+    success = all(suite["success"] for suite in suite_summaries)
+    summary = {
+        "run_id": run_id,
+        "success": success,
+        "validated_at": validated_at.isoformat(),
+        "warehouse": str(db_path),
+        "data_docs": str(data_docs_index),
+        "duration_seconds": round(time.monotonic() - started, 3),
+        "great_expectations_version": gx.__version__,
+        "suites": suite_summaries,
+    }
+    summary_path = report_dir / SUMMARY_FILE_NAME
+    tmp = summary_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(_plain(summary), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    os.replace(tmp, summary_path)
+    # Round-trip so that `.summary` is exactly what the file says (plain JSON types).
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    return ValidationReport(
+        success=success, summary=summary, summary_path=summary_path, data_docs_index=data_docs_index
+    )
+
+
+def _connect_read_only(db_path: Path):
+    """A read-only connection; DuckDB refuses one while this process holds the file read-write.
+
+    That happens when `dbt build` ran in this same process (the CLI's `trialwh refresh`): dbt-duckdb
+    keeps its connection cached after the run. It is finished with it, so release it and retry once.
+    Airflow runs each step in its own process and never gets here.
+    """
+    import duckdb
+
+    try:
+        return duckdb.connect(str(db_path), read_only=True)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        connections = sys.modules.get("dbt.adapters.duckdb.connections")
+        manager = getattr(connections, "DuckDBConnectionManager", None)
+        if manager is None:
+            raise
+        logger.info("releasing dbt-duckdb's cached connection to open %s read-only", db_path)
+        manager.close_all_connections()
+        gc.collect()
+        try:
+            return duckdb.connect(str(db_path), read_only=True)
+        except duckdb.ConnectionException as again:
+            raise RuntimeError(
+                f"{db_path} is open read-write in this process; close that connection before "
+                f"validating: {again}"
+            ) from again
+
+
+def _clear_previous_report(report_dir: Path, run_id: str) -> None:
+    """A rerun of the same run id starts from an empty site, so the index lists only this run.
+
+    Only a folder this function marked as a report folder is cleared: pointing `report_dir` at some
+    other folder by mistake (the checkout, say, which has an `expectations/`) raises instead.
+    """
+    marker = report_dir / REPORT_MARKER_NAME
+    existing = [name for name in _DATA_DOCS_ENTRIES if (report_dir / name).exists()]
+    if existing and not marker.is_file():
+        raise FileExistsError(
+            f"{report_dir} already holds {existing} and is not a report folder of validate_warehouse "
+            f"(no {REPORT_MARKER_NAME}); refusing to overwrite it"
+        )
+    for name in existing:
+        target = report_dir / name
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    marker.write_text(run_id + "\n", encoding="utf-8")
+
+
+def _error_summary(definition: SuiteDefinition, error: str) -> dict[str, Any]:
+    return {
+        "suite": definition.name,
+        "table": definition.table,
+        "success": False,
+        "rows": None,
+        "evaluated": 0,
+        "error": error,
+        "failed": [],
+    }
+
+
+def _suite_summary(definition: SuiteDefinition, result, *, rows: int, seconds: float) -> dict[str, Any]:
+    failed = [
+        _failure_summary(definition, expectation_result)
+        for expectation_result in result.results
+        if not expectation_result.success
+    ]
+    return {
+        "suite": definition.name,
+        "table": definition.table,
+        "success": bool(result.success),
+        "rows": rows,
+        "evaluated": len(result.results),
+        "seconds": round(seconds, 3),
+        "failed": failed,
+    }
+
+
+def _domain_columns(kwargs: dict[str, Any]) -> list[str]:
+    if kwargs.get("column"):
+        return [kwargs["column"]]
+    if kwargs.get("column_A") and kwargs.get("column_B"):
+        return [kwargs["column_A"], kwargs["column_B"]]
+    return list(kwargs.get("column_list") or [])
+
+
+def _failure_summary(definition: SuiteDefinition, expectation_result) -> dict[str, Any]:
+    config = expectation_result.expectation_config
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k not in {"result_format", "batch_id"}}
+    result = dict(expectation_result.result or {})
+    columns = _domain_columns(kwargs)
+    index_list = result.get("unexpected_index_list") or []
+    if not isinstance(index_list, list):
+        index_list = []
+    failing_rows = [_failing_row(definition.row_keys, columns, entry) for entry in index_list]
+
+    examples: list[Any] = []
+    seen: set[str] = set()
+    for value in result.get("unexpected_list") or []:
+        marker = json.dumps(_plain(value), sort_keys=True)
+        if marker not in seen:
+            seen.add(marker)
+            examples.append(value)
+            if len(examples) >= MAX_UNEXPECTED_EXAMPLES:
+                break
+
+    exception = expectation_result.exception_info or {}
+    if isinstance(exception, dict) and "raised_exception" not in exception:
+        # Several exceptions come keyed by metric; keep the first message.
+        exception = next((v for v in exception.values() if isinstance(v, dict)), {})
+    failure: dict[str, Any] = {
+        "expectation": config.type,
+        "column": ", ".join(columns) or None,
+        "kwargs": kwargs,
+        "unexpected_count": result.get("unexpected_count"),
+        "unexpected_examples": examples,
+        "failing_rows": failing_rows[:MAX_FAILING_ROWS],
+    }
+    if len(failing_rows) > MAX_FAILING_ROWS:
+        failure["failing_rows_truncated"] = True
+    if "observed_value" in result:
+        failure["observed_value"] = result["observed_value"]
+    if result.get("details"):
+        failure["details"] = result["details"]
+    if isinstance(exception, dict) and exception.get("raised_exception"):
+        failure["exception"] = exception.get("exception_message")
+    if config.notes:
+        failure["notes"] = config.notes
+    return failure
+
+
+def _failing_row(row_keys: Iterable[str], columns: list[str], entry: Any) -> dict[str, Any]:
+    if not isinstance(entry, dict):  # GX gives a bare row index when it has no index columns
+        return {"row_index": entry}
+    row = {key: entry.get(key) for key in row_keys}
+    if len(columns) == 1:
+        row["value"] = entry.get(columns[0])
+    elif columns:
+        row["value"] = {column: entry.get(column) for column in columns}
+    return row
+
+
+def _plain(value: Any) -> Any:
+    """Plain JSON values from what GX results carry: numpy/pandas scalars, dates, NaN, tuples."""
+    try:
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+    except ImportError:  # pragma: no cover
+        pass
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else float(value)
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(item) for item in value]
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return _plain(float(value))
+    for method in ("item", "tolist"):  # numpy scalars, then numpy arrays
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return _plain(convert())
+            except (TypeError, ValueError):
+                continue
+    isoformat = getattr(value, "isoformat", None)  # pandas Timestamp
+    if callable(isoformat):
+        return isoformat()
+    to_json_dict = getattr(value, "to_json_dict", None)  # GX objects
+    if callable(to_json_dict):
+        return _plain(to_json_dict())
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# reports/latest
+
+
+def latest_report_link(reports_root: Path) -> Path | None:
+    """Point `reports_root/latest` at the newest run folder (by its summary's `validated_at`).
+
+    A run folder is a sub-folder holding `summary.json`. `latest` is a relative symlink, replaced
+    atomically; where symlinks are not possible it is a small text file holding the folder's name.
+    Returns the newest run folder, or None when there is none yet.
+    """
+    reports_root = Path(reports_root)
+    if not reports_root.is_dir():
+        return None
+    runs: list[tuple[dt.datetime, float, str, Path]] = []
+    for entry in reports_root.iterdir():
+        if entry.name == LATEST_LINK_NAME or entry.is_symlink() or not entry.is_dir():
+            continue
+        summary_path = entry / SUMMARY_FILE_NAME
+        if not summary_path.is_file():
+            continue
+        validated_at = _validated_at(summary_path)
+        runs.append((validated_at, summary_path.stat().st_mtime, entry.name, entry))
+    if not runs:
+        return None
+    newest = max(runs)[3]
+
+    link = reports_root / LATEST_LINK_NAME
+    tmp = reports_root / f".{LATEST_LINK_NAME}.{os.getpid()}.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    try:
+        os.symlink(newest.name, tmp, target_is_directory=True)
+    except OSError:
+        tmp.write_text(newest.name + "\n", encoding="utf-8")
+    if link.is_dir() and not link.is_symlink():
+        tmp.unlink()
+        raise FileExistsError(f"{link} is a real folder, not the link this function maintains")
+    os.replace(tmp, link)
+    return newest
+
+
+def _validated_at(summary_path: Path) -> dt.datetime:
+    try:
+        text = json.loads(summary_path.read_text(encoding="utf-8")).get("validated_at")
+        stamp = dt.datetime.fromisoformat(text)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return dt.datetime.fromtimestamp(summary_path.stat().st_mtime, dt.UTC)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)

@@ -1,0 +1,460 @@
+"""The GX audit step on real DuckDB files built here with the marts contract (docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.validate import (
+    SuiteDefinitionError,
+    latest_report_link,
+    load_suite_definitions,
+    validate_warehouse,
+)
+
+SHA = "a" * 64
+
+MARTS_DDL = """
+CREATE SCHEMA marts;
+CREATE TABLE marts.trial_records (
+    record_id VARCHAR, trial_id VARCHAR, source_name VARCHAR, source_url VARCHAR,
+    snapshot_sha256 VARCHAR, fetched_at TIMESTAMP, nct_id VARCHAR, title VARCHAR,
+    official_title VARCHAR, overall_status VARCHAR, phases VARCHAR[], enrollment INTEGER,
+    enrollment_type VARCHAR, study_type VARCHAR, start_date DATE, primary_completion_date DATE,
+    completion_date DATE, lead_sponsor VARCHAR, min_age_years DOUBLE, max_age_years DOUBLE,
+    sex VARCHAR, healthy_volunteers BOOLEAN, conditions VARCHAR[]
+);
+CREATE TABLE marts.trials AS
+    SELECT * EXCLUDE (record_id, source_name, source_url, snapshot_sha256, fetched_at)
+    FROM marts.trial_records WHERE false;
+CREATE TABLE marts.arms (
+    arm_id VARCHAR, trial_id VARCHAR, record_id VARCHAR, label VARCHAR, arm_type VARCHAR,
+    description VARCHAR, intervention_names VARCHAR[]
+);
+CREATE TABLE marts.criteria (
+    criterion_id VARCHAR, trial_id VARCHAR, record_id VARCHAR, kind VARCHAR, ordinal INTEGER,
+    parent_criterion_id VARCHAR, text VARCHAR
+);
+CREATE TABLE marts.sites (
+    site_id VARCHAR, trial_id VARCHAR, record_id VARCHAR, facility VARCHAR, city VARCHAR, state VARCHAR,
+    zip VARCHAR, country VARCHAR, status VARCHAR, latitude DOUBLE, longitude DOUBLE
+);
+"""
+
+RECORD_COLUMNS = (
+    "record_id, trial_id, source_name, source_url, snapshot_sha256, fetched_at, nct_id, title, "
+    "official_title, overall_status, phases, enrollment, enrollment_type, study_type, start_date, "
+    "primary_completion_date, completion_date, lead_sponsor, min_age_years, max_age_years, sex, "
+    "healthy_volunteers, conditions"
+)
+
+
+def record(record_id: str, nct_id: str | None, **overrides) -> dict:
+    row = {
+        "record_id": record_id,
+        "trial_id": nct_id or f"trial-{record_id}",
+        "source_name": "ctgov_sample",
+        "source_url": f"file:///samples/{nct_id}.json",
+        "snapshot_sha256": SHA,
+        "fetched_at": "2026-11-20 02:00:00",
+        "nct_id": nct_id,
+        "title": f"Trial {nct_id}",
+        "official_title": None,
+        "overall_status": "COMPLETED",
+        "phases": ["PHASE2"],
+        "enrollment": 194,
+        "enrollment_type": "ACTUAL",
+        "study_type": "INTERVENTIONAL",
+        "start_date": "2014-08-05",
+        "primary_completion_date": "2015-09-15",
+        "completion_date": "2015-09-15",
+        "lead_sponsor": "Sponsor",
+        "min_age_years": 18.0,
+        "max_age_years": 64.0,
+        "sex": "ALL",
+        "healthy_volunteers": False,
+        "conditions": ["Asthma"],
+    }
+    row.update(overrides)
+    return row
+
+
+GOOD_RECORDS = [
+    record("rec-nct02210780", "NCT02210780"),
+    record(
+        "rec-nct03418623",
+        "NCT03418623",
+        phases=["PHASE2", "PHASE1"],
+        enrollment=24,
+        start_date="2018-03-08",
+        primary_completion_date="2020-03-13",
+        completion_date="2020-03-13",
+        min_age_years=21.0,
+        max_age_years=40.0,
+        overall_status="RECRUITING",
+        enrollment_type="ESTIMATED",
+    ),
+    # A page that states almost nothing: every optional field null or empty passes.
+    record(
+        "rec-sparse",
+        "NCT00465816",
+        title=None,
+        overall_status=None,
+        phases=[],
+        enrollment=None,
+        enrollment_type=None,
+        study_type=None,
+        start_date=None,
+        primary_completion_date=None,
+        completion_date="2001-01-01",
+        lead_sponsor=None,
+        min_age_years=None,
+        max_age_years=30.0,
+        sex=None,
+        healthy_volunteers=None,
+        conditions=[],
+    ),
+    record("rec-nophases", "NCT04207047", phases=None, overall_status="UNKNOWN", max_age_years=None),
+]
+
+# Each planted bad record, and the (suite, expectation, column) that must name it.
+BAD_RECORDS = {
+    "rec-negative": (
+        record("rec-negative", "NCT90000001", enrollment=-5),
+        ("trial_records", "expect_column_values_to_be_between", "enrollment"),
+    ),
+    "rec-dates": (
+        record(
+            "rec-dates",
+            "NCT90000002",
+            start_date="2016-01-01",
+            primary_completion_date="2015-06-01",
+            completion_date="2015-01-01",
+        ),
+        ("trial_records", "expect_column_values_to_be_in_set", "dates_in_order"),
+    ),
+    "rec-phase7": (
+        record("rec-phase7", "NCT90000003", phases=["PHASE7"]),
+        ("trial_record_phases", "expect_column_values_to_be_in_set", "phase"),
+    ),
+    "rec-phase13": (
+        record("rec-phase13", "NCT90000004", phases=["PHASE3", "PHASE1"]),
+        ("trial_records", "expect_column_values_to_be_in_set", "phase_combination"),
+    ),
+    "rec-dup": (
+        record("rec-dup", "NCT90000005"),
+        ("trial_records", "expect_column_values_to_be_unique", "record_id"),
+    ),
+    "rec-ages": (
+        record("rec-ages", "NCT90000006", min_age_years=65.0, max_age_years=18.0),
+        (
+            "trial_records",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+            "max_age_years, min_age_years",
+        ),
+    ),
+    "rec-status": (
+        record("rec-status", "NCT90000007", overall_status="Recruiting", sex="BOTH"),
+        ("trial_records", "expect_column_values_to_be_in_set", "overall_status"),
+    ),
+}
+
+
+def _insert_records(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    columns = [c.strip() for c in RECORD_COLUMNS.split(",")]
+    placeholders = ", ".join("?" for _ in columns)
+    con.executemany(
+        f"INSERT INTO marts.trial_records ({RECORD_COLUMNS}) VALUES ({placeholders})",
+        [[row[c] for c in columns] for row in rows],
+    )
+
+
+def build_warehouse(path: Path, *, bad: bool = False, drop_sites: bool = False) -> Path:
+    records = list(GOOD_RECORDS)
+    if bad:
+        records += [row for row, _ in BAD_RECORDS.values()]
+        records.append(record("rec-dup", "NCT90000005", title="the same record id twice"))
+    with duckdb.connect(str(path)) as con:
+        con.execute(MARTS_DDL)
+        _insert_records(con, records)
+        # One row per trial: the first record of each trial_id.
+        con.execute(
+            """
+            INSERT INTO marts.trials
+            SELECT * EXCLUDE (record_id, source_name, source_url, snapshot_sha256, fetched_at, rn)
+            FROM (SELECT *, row_number() OVER (PARTITION BY trial_id ORDER BY record_id) AS rn
+                  FROM marts.trial_records) WHERE rn = 1
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO marts.arms VALUES
+              ('arm-1', 'NCT02210780', 'rec-nct02210780', 'Drug A', 'EXPERIMENTAL', 'twice daily',
+               ['Drug A']),
+              ('arm-2', 'NCT02210780', 'rec-nct02210780', 'Placebo', 'PLACEBO_COMPARATOR', NULL, []),
+              ('arm-3', 'NCT03418623', 'rec-nct03418623', 'Cohort', NULL, NULL, NULL)
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO marts.criteria VALUES
+              ('crit-1', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, NULL, 'Adults aged 18 to 64'),
+              ('crit-2', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, 'crit-1', 'Asthma diagnosis'),
+              ('crit-3', 'NCT02210780', 'rec-nct02210780', 'exclusion', 1, NULL, 'Pregnancy')
+            """
+        )
+        con.execute(
+            """
+            INSERT INTO marts.sites VALUES
+              ('site-1', 'NCT02210780', 'rec-nct02210780', 'Clinic', 'Boston', 'MA', '02115', 'United States',
+               'COMPLETED', 42.36, -71.06),
+              ('site-2', 'NCT03418623', 'rec-nct03418623', 'Hospital', 'Lyon', NULL, NULL, 'France',
+               NULL, NULL, NULL)
+            """
+        )
+        if bad:
+            con.execute(
+                """
+                INSERT INTO marts.criteria VALUES
+                  ('crit-bad', 'NCT02210780', 'rec-nct02210780', 'maybe', 0, 'crit-missing', 'Unclear');
+                INSERT INTO marts.sites VALUES
+                  ('site-bad', 'NCT02210780', 'rec-nct02210780', 'Nowhere', NULL, NULL, NULL, NULL, NULL,
+                   95.0, -200.0);
+                INSERT INTO marts.arms VALUES
+                  ('arm-orphan', 'NCT99999999', 'rec-gone', 'Orphan', NULL, NULL, NULL);
+                """
+            )
+        if drop_sites:
+            con.execute("DROP TABLE marts.sites")
+    return path
+
+
+def _fingerprint(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return hashlib.sha256(path.read_bytes()).hexdigest(), stat.st_mtime_ns, stat.st_size
+
+
+def _failures(summary: dict) -> dict[tuple[str, str, str | None], dict]:
+    return {
+        (suite["suite"], failure["expectation"], failure["column"]): failure
+        for suite in summary["suites"]
+        for failure in suite["failed"]
+    }
+
+
+@pytest.fixture(scope="module")
+def good_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("good")
+    db = build_warehouse(tmp / "warehouse.duckdb")
+    before = _fingerprint(db)
+    files_before = sorted(p.name for p in tmp.iterdir())
+    report = validate_warehouse(db, tmp / "reports" / "run-good", run_id="run-good")
+    return report, db, before, files_before
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bad")
+    db = build_warehouse(tmp / "warehouse.duckdb", bad=True)
+    return validate_warehouse(db, tmp / "reports" / "run-bad", run_id="run-bad")
+
+
+def test_shipped_suites_cover_every_mart():
+    definitions = load_suite_definitions()
+    tables = {definition.table for definition in definitions}
+    assert tables == {"marts.trial_records", "marts.trials", "marts.arms", "marts.criteria", "marts.sites"}
+    by_name = {definition.name: definition for definition in definitions}
+    assert {"trial_records", "trials", "arms", "criteria", "sites", "trial_record_phases"} <= set(by_name)
+    assert by_name["trial_records"].row_keys[0] == "record_id"
+    assert by_name["trials"].row_keys[0] == "trial_id"
+    assert "phase_combination" in by_name["trial_records"].sql
+
+
+def test_good_warehouse_passes_every_suite(good_run):
+    report, _, _, _ = good_run
+    failed = {
+        suite["suite"]: suite.get("error") or [(f["expectation"], f["column"]) for f in suite["failed"]]
+        for suite in report.summary["suites"]
+        if not suite["success"]
+    }
+    assert failed == {}
+    assert report.success is True
+    assert report.summary["success"] is True
+    assert report.summary["run_id"] == "run-good"
+    assert {suite["suite"] for suite in report.summary["suites"]} == {
+        "trial_records",
+        "trial_record_phases",
+        "trials",
+        "arms",
+        "criteria",
+        "sites",
+    }
+    for suite in report.summary["suites"]:
+        assert suite["evaluated"] >= 2, suite
+        assert suite["failed"] == []
+    assert json.loads(report.summary_path.read_text()) == report.summary
+
+
+def test_good_run_writes_data_docs_naming_the_suites(good_run):
+    report, _, _, _ = good_run
+    assert report.data_docs_index == report.summary_path.parent / "index.html"
+    html = report.data_docs_index.read_text(encoding="utf-8")
+    for name in ("trial_records", "trial_record_phases", "trials", "arms", "criteria", "sites"):
+        assert name in html
+    assert list((report.data_docs_index.parent / "validations").rglob("*.html"))
+
+
+def test_warehouse_is_opened_read_only(good_run):
+    _, db, before, files_before = good_run
+    assert _fingerprint(db) == before
+    # no WAL or other file appeared beside the warehouse
+    assert sorted(p.name for p in db.parent.iterdir() if p.name != "reports") == files_before
+
+
+def test_planted_bad_rows_fail_with_their_record_ids(bad_run):
+    report = bad_run
+    assert report.success is False
+    summary = json.loads(report.summary_path.read_text())
+    assert summary["success"] is False
+    failures = _failures(summary)
+    for record_id, (_, key) in BAD_RECORDS.items():
+        assert key in failures, f"{key} did not fail; failed: {sorted(failures, key=str)}"
+        rows = failures[key]["failing_rows"]
+        assert record_id in {row["record_id"] for row in rows}, (key, rows)
+        # nothing good is blamed
+        assert not {row["record_id"] for row in rows} & {r["record_id"] for r in GOOD_RECORDS}
+
+    negative = failures[("trial_records", "expect_column_values_to_be_between", "enrollment")]
+    assert negative["unexpected_count"] == 1
+    assert negative["failing_rows"] == [{"record_id": "rec-negative", "nct_id": "NCT90000001", "value": -5}]
+    assert negative["unexpected_examples"] == [-5]
+    assert negative["kwargs"] == {"column": "enrollment", "min_value": 0, "max_value": 1000000}
+
+    phase7 = failures[("trial_record_phases", "expect_column_values_to_be_in_set", "phase")]
+    assert phase7["failing_rows"] == [{"record_id": "rec-phase7", "nct_id": "NCT90000003", "value": "PHASE7"}]
+    combos = failures[("trial_records", "expect_column_values_to_be_in_set", "phase_combination")]
+    assert {row["value"] for row in combos["failing_rows"]} == {"PHASE1+PHASE3", "PHASE7"}
+    dup = failures[("trial_records", "expect_column_values_to_be_unique", "record_id")]
+    assert [row["record_id"] for row in dup["failing_rows"]] == ["rec-dup", "rec-dup"]
+    ages = failures[
+        ("trial_records", "expect_column_pair_values_a_to_be_greater_than_b", "max_age_years, min_age_years")
+    ]
+    assert ages["failing_rows"][0]["value"] == {"max_age_years": 18.0, "min_age_years": 65.0}
+    sex = failures[("trial_records", "expect_column_values_to_be_in_set", "sex")]
+    assert sex["unexpected_examples"] == ["BOTH"]
+
+    # the trials mart carries the same checks, keyed by trial_id
+    trial_dates = failures[("trials", "expect_column_values_to_be_in_set", "dates_in_order")]
+    assert [row["trial_id"] for row in trial_dates["failing_rows"]] == ["NCT90000002"]
+
+
+def test_child_marts_fail_on_their_keys(bad_run):
+    failures = _failures(bad_run.summary)
+    kind = failures[("criteria", "expect_column_values_to_be_in_set", "kind")]
+    assert kind["failing_rows"] == [
+        {"criterion_id": "crit-bad", "record_id": "rec-nct02210780", "value": "maybe"}
+    ]
+    assert failures[("criteria", "expect_column_values_to_be_between", "ordinal")]["unexpected_count"] == 1
+    assert ("criteria", "expect_column_values_to_be_in_set", "parent_exists") in failures
+    lat = failures[("sites", "expect_column_values_to_be_between", "latitude")]
+    assert lat["failing_rows"] == [{"site_id": "site-bad", "record_id": "rec-nct02210780", "value": 95.0}]
+    assert ("sites", "expect_column_values_to_be_between", "longitude") in failures
+    orphan = failures[("arms", "expect_column_values_to_be_in_set", "trial_exists")]
+    assert [row["arm_id"] for row in orphan["failing_rows"]] == ["arm-orphan"]
+    suites = {suite["suite"]: suite for suite in bad_run.summary["suites"]}
+    assert suites["trial_record_phases"]["success"] is False
+    html = bad_run.data_docs_index.read_text(encoding="utf-8")
+    assert "trial_records" in html
+
+
+def test_rerun_of_a_run_id_replaces_its_report(good_run):
+    report, db, before, _ = good_run
+    report_dir = report.summary_path.parent
+    again = validate_warehouse(db, report_dir, run_id="run-good")
+    assert again.success is True
+    assert again.summary["validated_at"] > report.summary["validated_at"]
+    pages = list((report_dir / "validations").rglob("*.html"))
+    assert len(pages) == len(again.summary["suites"]), pages
+    assert _fingerprint(db) == before
+
+
+def test_releases_dbt_duckdb_connection_left_open_in_this_process(tmp_path, monkeypatch):
+    """`trialwh refresh` runs dbt in-process; dbt-duckdb keeps the build file open read-write."""
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    writer = {"con": duckdb.connect(str(db))}
+
+    class FakeConnectionManager:  # stands in for dbt.adapters.duckdb.connections.DuckDBConnectionManager
+        @classmethod
+        def close_all_connections(cls):
+            writer.pop("con").close()
+
+    fake_module = type(sys)("dbt.adapters.duckdb.connections")
+    fake_module.DuckDBConnectionManager = FakeConnectionManager
+    monkeypatch.setitem(sys.modules, "dbt.adapters.duckdb.connections", fake_module)
+    report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
+    assert report.success is True
+    assert writer == {}
+
+
+def test_missing_mart_is_reported_not_raised(tmp_path):
+    db = build_warehouse(tmp_path / "warehouse.duckdb", drop_sites=True)
+    report = validate_warehouse(db, tmp_path / "reports" / "run-x", run_id="run-x")
+    assert report.success is False
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert suites["sites"]["success"] is False
+    assert "sites" in suites["sites"]["error"]
+    assert suites["trial_records"]["success"] is True
+    assert report.data_docs_index.is_file()
+
+
+def test_invalid_suite_file_raises_before_reading(tmp_path):
+    expectations = tmp_path / "expectations"
+    expectations.mkdir()
+    (expectations / "x.json").write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "meta": {"table": "marts.x", "row_keys": ["id"], "sql": "SELECT 1 AS id"},
+                "expectations": [{"type": "expect_column_values_to_be_purple", "kwargs": {"column": "id"}}],
+            }
+        )
+    )
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    with pytest.raises(SuiteDefinitionError, match="expect_column_values_to_be_purple"):
+        validate_warehouse(db, tmp_path / "reports" / "r", run_id="r", expectations_dir=expectations)
+    assert not (tmp_path / "reports").exists()
+
+
+def test_refuses_to_clear_a_folder_it_did_not_write(tmp_path):
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    checkout = tmp_path / "checkout"
+    (checkout / "expectations").mkdir(parents=True)
+    (checkout / "expectations" / "trials.json").write_text("{}")
+    with pytest.raises(FileExistsError, match="refusing"):
+        validate_warehouse(db, checkout, run_id="oops")
+    assert (checkout / "expectations" / "trials.json").read_text() == "{}"
+
+
+def test_latest_report_link_points_at_newest_run(tmp_path):
+    reports = tmp_path / "reports"
+    assert latest_report_link(reports) is None
+    for name, stamp in [("run-b", "2026-11-20T02:00:00+00:00"), ("run-a", "2026-11-21T02:00:00+00:00")]:
+        (reports / name).mkdir(parents=True)
+        (reports / name / "summary.json").write_text(json.dumps({"validated_at": stamp}))
+    (reports / "not-a-run").mkdir()
+    assert latest_report_link(reports) == reports / "run-a"
+    latest = reports / "latest"
+    assert latest.is_symlink() and os.readlink(latest) == "run-a"
+    assert json.loads((latest / "summary.json").read_text())["validated_at"].startswith("2026-11-21")
+
+    (reports / "run-c").mkdir()
+    (reports / "run-c" / "summary.json").write_text(json.dumps({"validated_at": "2026-11-22T02:00:00Z"}))
+    assert latest_report_link(reports) == reports / "run-c"
+    assert os.readlink(latest) == "run-c"
+    assert sorted(p.name for p in reports.iterdir()) == ["latest", "not-a-run", "run-a", "run-b", "run-c"]
