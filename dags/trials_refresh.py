@@ -56,8 +56,7 @@ def _dbt_task_group():
         execution_config=ExecutionConfig(
             dbt_executable_path=str(dbt_bin), invocation_mode=InvocationMode.DBT_RUNNER
         ),
-        render_config=RenderConfig(
-load_method=LoadMode.DBT_LS, dbt_executable_path=str(dbt_bin)),
+        render_config=RenderConfig(load_method=LoadMode.DBT_LS, dbt_executable_path=str(dbt_bin)),
         operator_args={
             "pool": settings.DUCKDB_POOL,
             "install_deps": False,

@@ -98,7 +98,9 @@ def where(warehouse: WarehouseOption = None) -> None:
 
     paths = warehouse_paths(warehouse)
     latest = paths.reports / "latest" / "index.html"
-    typer.echo(f"published warehouse: {paths.published_db}" + ("" if paths.published_db.exists() else " (not yet)"))
+    typer.echo(
+        f"published warehouse: {paths.published_db}" + ("" if paths.published_db.exists() else " (not yet)")
+    )
     typer.echo(f"data-quality report: {latest.resolve() if latest.exists() else latest}")
     typer.echo('query it with: trialwh query "select * from marts.trials"')
 

@@ -37,8 +37,12 @@ def register_functions(conn: DuckDBPyConnection) -> None:
     for name, fn in (("parse_page", parse_page_json), ("split_criteria", split_criteria_json)):
         if name not in existing:
             conn.create_function(
-                name, fn, ["VARCHAR", "VARCHAR"][: fn.__code__.co_argcount], "VARCHAR",
-                null_handling="special", side_effects=False,
+                name,
+                fn,
+                ["VARCHAR", "VARCHAR"][: fn.__code__.co_argcount],
+                "VARCHAR",
+                null_handling="special",
+                side_effects=False,
             )
 
 

@@ -100,7 +100,9 @@ def source_names(sources_file: str | Path) -> list[str]:
     return [source.name for source in load_sources(sources_file)]
 
 
-def fetch(sources_file: str | Path, source_name: str, run_date: date | str, warehouse_dir: str | Path) -> dict:
+def fetch(
+    sources_file: str | Path, source_name: str, run_date: date | str, warehouse_dir: str | Path
+) -> dict:
     """Fetch one source into the immutable snapshot store; incremental sources ask only for news."""
     from ingest.config import load_sources
     from ingest.fetch import fetch_source
@@ -136,14 +138,19 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     project = str(settings.DBT_PROJECT_DIR)
     args = [
         "build",
-        "--project-dir", project,
-        "--profiles-dir", project,
-        "--target-path", str(paths.dbt_target),
-        "--log-path", str(paths.dbt_target / "logs"),
+        "--project-dir",
+        project,
+        "--profiles-dir",
+        project,
+        "--target-path",
+        str(paths.dbt_target),
+        "--log-path",
+        str(paths.dbt_target / "logs"),
     ]
     if select:
         args += ["--select", select]
     result = dbtRunner().invoke(args)
+    _release_dbt_connections()
     statuses: dict[str, int] = {}
     for node in result.result or []:
         statuses[str(node.status)] = statuses.get(str(node.status), 0) + 1
@@ -155,6 +162,13 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         ]
         raise RuntimeError(f"dbt build failed: {failed or result.exception}")
     return {"dbt": statuses}
+
+
+def _release_dbt_connections() -> None:
+    """dbt-duckdb keeps its read-write connection cached in-process; later steps open the file too."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
 
 
 def validate(warehouse_dir: str | Path, run_id: str) -> dict:
@@ -206,9 +220,7 @@ def published_counts(published_db: Path) -> dict[str, int]:
 
     with connect_published(published_db) as con:
         tables = ["trial_records", "trials", "arms", "criteria", "sites", "quarantine"]
-        return {
-            table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables
-        }
+        return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables}
 
 
 def refresh(

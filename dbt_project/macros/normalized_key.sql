@@ -2,3 +2,8 @@
 {% macro normalized_key(expression) -%}
     nullif(trim(regexp_replace(lower({{ expression }}), '[^a-z0-9]+', ' ', 'g')), '')
 {%- endmacro %}
+
+{#- An unmapped value in the registry enums' spelling ("Almost done" → ALMOST_DONE), NULL when blank. -#}
+{% macro enum_spelling(expression) -%}
+    nullif(upper(trim(regexp_replace(trim({{ expression }}), '[^A-Za-z0-9]+', '_', 'g'), '_')), '')
+{%- endmacro %}

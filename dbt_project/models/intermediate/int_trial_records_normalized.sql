@@ -1,6 +1,8 @@
 {#-
     Registry vocabulary from every source mapped onto ClinicalTrials.gov's enums through the mapping
-    seeds; dates and ages parsed. A value no mapping knows stays NULL (its raw form is kept beside it).
+    seeds; dates and ages parsed. A value no mapping knows is kept in the enum's spelling
+    (upper case, underscores) rather than dropped, so validation flags it and the seed can be
+    extended; the raw form stays beside it.
 -#}
 with
 
@@ -34,12 +36,13 @@ phases_mapped as (
 
     select
         phase_tokens.record_id,
-        phase_map.phase,
-        min(phase_map.phase_order) as phase_order
+        coalesce(phase_map.phase, {{ enum_spelling('phase_tokens.phase_token') }}) as phase,
+        min(coalesce(phase_map.phase_order, 99)) as phase_order
 
     from phase_tokens
-    inner join phase_map
+    left join phase_map
         on {{ normalized_key('phase_tokens.phase_token') }} = phase_map.phase_key
+    where phase_tokens.phase_token <> ''
     group by 1, 2
 
 ),
@@ -65,13 +68,13 @@ normalized as (
         ),
         coalesce(records.nct_id, 'UNLINKED-' || left(records.record_id, 12)) as trial_id,
 
-        status_map.overall_status,
+        coalesce(status_map.overall_status, {{ enum_spelling('records.overall_status') }}) as overall_status,
         records.overall_status as overall_status_raw,
         phases_per_record.phases,
         records.phases as phases_raw,
-        study_type_map.study_type,
-        enrollment_type_map.enrollment_type,
-        sex_map.sex,
+        coalesce(study_type_map.study_type, {{ enum_spelling('records.study_type') }}) as study_type,
+        coalesce(enrollment_type_map.enrollment_type, {{ enum_spelling('records.enrollment_type') }}) as enrollment_type,
+        coalesce(sex_map.sex, {{ enum_spelling('records.sex') }}) as sex,
         healthy_volunteers_map.healthy_volunteers::boolean as healthy_volunteers,
 
         {% for date_column in [

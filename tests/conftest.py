@@ -1,0 +1,96 @@
+"""Shared fixtures: real runs of the pipeline (CLI in-process steps, and Airflow) on the bundled samples."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SAMPLE_SOURCES = REPO / "sources" / "sample.yml"
+SAMPLE_CTGOV = REPO / "sample_data" / "ctgov"
+RUN_DATE = "2026-11-20"
+
+
+def airflow_env(**extra: str) -> dict[str, str]:
+    """The environment `make` gives Airflow: metadata and config inside the checkout."""
+    env = dict(os.environ)
+    env.setdefault("AIRFLOW_HOME", str(REPO / "var" / "airflow"))
+    env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
+    env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra)
+    return env
+
+
+def run_cli(*args: str, check: bool = True, timeout: int = 600) -> subprocess.CompletedProcess:
+    """The real `trialwh` console script from the venv."""
+    result = subprocess.run(
+        [str(BIN / "trialwh"), *args], capture_output=True, text=True, timeout=timeout, env=airflow_env()
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"trialwh {' '.join(args)} exited {result.returncode}:\n{result.stderr[-4000:]}")
+    return result
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def write_sources(path: Path, sources: list[dict]) -> Path:
+    import yaml
+
+    path.write_text(yaml.safe_dump({"sources": sources}, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def cli_warehouse(tmp_path_factory) -> Path:
+    """`trialwh refresh` once on the bundled samples; tests read the published file."""
+    warehouse = tmp_path_factory.mktemp("cli-warehouse")
+    run_cli(
+        "refresh", "--sources", str(SAMPLE_SOURCES), "--warehouse", str(warehouse), "--run-date", RUN_DATE
+    )
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def airflow_warehouse(tmp_path_factory) -> Path:
+    """`airflow dags test trials_refresh` once on the bundled samples (after `airflow db migrate`)."""
+    warehouse = tmp_path_factory.mktemp("airflow-warehouse")
+    env = airflow_env()
+    subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(BIN / "airflow"), "pools", "set", "duckdb_writer", "1", "DuckDB single writer"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    conf = json.dumps({"sources_file": str(SAMPLE_SOURCES), "warehouse_dir": str(warehouse)})
+    result = subprocess.run(
+        [str(BIN / "airflow"), "dags", "test", "trials_refresh", "-c", conf],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    log = warehouse / "dags-test.log"
+    log.write_text(result.stdout + result.stderr)
+    assert result.returncode == 0, f"airflow dags test failed, see {log}:\n{result.stderr[-3000:]}"
+    return warehouse
+
+
+@pytest.fixture
+def copy_of_samples(tmp_path: Path) -> Path:
+    """A private copy of the bundled study files that a test may add to or change."""
+    target = tmp_path / "ctgov"
+    shutil.copytree(SAMPLE_CTGOV, target)
+    return target
