@@ -17,9 +17,6 @@ date repeats that date's work and adds nothing twice.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from airflow.sdk import Param, dag, get_current_context, task
 from pendulum import datetime, duration
 
@@ -46,20 +43,17 @@ def _dbt_task_group():
     from cosmos.constants import InvocationMode, LoadMode
 
     dbt_dir = settings.DBT_PROJECT_DIR
-    dbt_bin = Path(sys.prefix) / "bin" / "dbt"
     return DbtTaskGroup(
         group_id="dbt",
         project_config=ProjectConfig(dbt_project_path=dbt_dir, install_dbt_deps=False),
         profile_config=ProfileConfig(
             profile_name="trialwh", target_name="build", profiles_yml_filepath=dbt_dir / "profiles.yml"
         ),
-        execution_config=ExecutionConfig(
-            dbt_executable_path=str(dbt_bin), invocation_mode=InvocationMode.DBT_RUNNER
-        ),
-        render_config=RenderConfig(load_method=LoadMode.DBT_LS, dbt_executable_path=str(dbt_bin)),
+        # dbt runs in-process (dbtRunner) from this environment's dbt-core: no subprocess per task.
+        execution_config=ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(load_method=LoadMode.DBT_LS),
         operator_args={
             "pool": settings.DUCKDB_POOL,
-            "install_deps": False,
             "append_env": True,
             "env": {"TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME},
         },

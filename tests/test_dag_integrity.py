@@ -1,0 +1,65 @@
+"""The DAG as Airflow's DagBag sees it: it imports cleanly and is configured as the platform expects."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import REPO, airflow_env
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    os.environ.update(airflow_env())
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(REPO / "dags"))
+
+
+@pytest.fixture(scope="module")
+def dag(dagbag):
+    return dagbag.get_dag("trials_refresh")
+
+
+def test_no_import_errors(dagbag):
+    assert dagbag.import_errors == {}
+    assert list(dagbag.dag_ids) == ["trials_refresh"]
+
+
+def test_schedule_catchup_and_tags(dag):
+    assert dag.schedule == "0 3 * * *"
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert set(dag.tags) == {"trialwh", "clinical-trials", "nightly"}
+    assert "### trials_refresh" in dag.doc_md
+
+
+def test_params_default_to_the_bundled_samples(dag):
+    assert dag.params["sources_file"] == str(REPO / "sources" / "sample.yml")
+    assert dag.params["warehouse_dir"].endswith("var/warehouse")
+
+
+def test_every_task_retries(dag):
+    retries = {task.task_id: task.retries for task in dag.tasks}
+    assert retries.pop("validate") == 0  # a failed validation is a verdict, not a glitch to retry
+    assert set(retries.values()) == {2}
+
+
+def test_every_duckdb_writer_is_in_the_one_slot_pool(dag):
+    writers = {"load", "validate", "publish"} | {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
+    assert {dag.get_task(task_id).pool for task_id in writers} == {"duckdb_writer"}
+    assert {dag.get_task(task_id).pool for task_id in ("list_sources", "fetch")} == {"default_pool"}
+
+
+def test_fetch_is_mapped_over_sources_and_dbt_is_rendered_per_model(dag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    assert isinstance(dag.get_task("fetch"), MappedOperator)
+    dbt_tasks = {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
+    for model in ("trial_records", "trials", "arms", "criteria", "sites", "stg_ctgov__studies"):
+        assert {f"dbt.{model}.run", f"dbt.{model}.test"} <= dbt_tasks
+    assert {"dbt.status_map.seed", "dbt.status_map.test"} <= dbt_tasks
+    load = dag.get_task("load")
+    assert "dbt.status_map.seed" in {t.task_id for t in load.get_flat_relatives(upstream=False)}
+    assert "publish" in {t.task_id for t in dag.get_task("validate").downstream_list}
