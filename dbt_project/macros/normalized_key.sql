@@ -7,3 +7,14 @@
 {% macro enum_spelling(expression) -%}
     nullif(upper(trim(regexp_replace(trim({{ expression }}), '[^A-Za-z0-9]+', '_', 'g'), '_')), '')
 {%- endmacro %}
+
+{#-
+    Title key for linking records without an NCT ID: case, punctuation and spacing folded, and a
+    trailing acronym in parentheses ("… Lupus Nephritis in Children (CAR-T)") dropped.
+-#}
+{% macro normalized_title(expression) -%}
+    nullif(trim(regexp_replace(
+        lower(regexp_replace(trim({{ expression }}), '\s*\([^()]*\)\s*$', '')),
+        '[^a-z0-9]+', ' ', 'g'
+    )), '')
+{%- endmacro %}

@@ -30,7 +30,6 @@ current_arms as (
 
     select
         md5(concat_ws('|', unioned.record_id, unioned.arm_ordinal)) as arm_id,
-        records.trial_id,
         unioned.record_id,
         unioned.arm_ordinal,
         unioned.label,

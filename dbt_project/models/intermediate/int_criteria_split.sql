@@ -15,7 +15,6 @@ records as (
 split as (
 
     select
-        records.trial_id,
         records.record_id,
         criterion.item
 
@@ -34,7 +33,6 @@ final as (
 
     select
         md5(concat_ws('|', record_id, item.kind, item.path)) as criterion_id,
-        trial_id,
         record_id,
         item.kind as kind,
         item.ordinal as ordinal,

@@ -33,7 +33,6 @@ normalized as (
 
     select
         md5(concat_ws('|', unioned.record_id, unioned.site_ordinal)) as site_id,
-        records.trial_id,
         unioned.record_id,
         unioned.site_ordinal,
         unioned.facility,

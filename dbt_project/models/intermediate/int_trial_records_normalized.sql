@@ -66,7 +66,6 @@ normalized as (
             start_date, primary_completion_date, completion_date, first_submitted_date,
             first_posted_date, last_update_date, current_as_of, min_age, max_age
         ),
-        coalesce(records.nct_id, 'UNLINKED-' || left(records.record_id, 12)) as trial_id,
 
         coalesce(status_map.overall_status, {{ enum_spelling('records.overall_status') }}) as overall_status,
         records.overall_status as overall_status_raw,

@@ -6,12 +6,18 @@ arms as (
 
 ),
 
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
 final as (
 
     select
         arm_id,
-        trial_id,
-        record_id,
+        links.trial_id,
+        arms.record_id,
         arm_ordinal,
         label,
         arm_type,
@@ -19,6 +25,7 @@ final as (
         intervention_names
 
     from arms
+    inner join links on arms.record_id = links.record_id
 
 )
 

@@ -6,12 +6,18 @@ criteria as (
 
 ),
 
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
 final as (
 
     select
         criterion_id,
-        trial_id,
-        record_id,
+        links.trial_id,
+        criteria.record_id,
         kind,
         ordinal,
         depth,
@@ -20,6 +26,7 @@ final as (
         text
 
     from criteria
+    inner join links on criteria.record_id = links.record_id
 
 )
 

@@ -6,12 +6,18 @@ sites as (
 
 ),
 
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
 final as (
 
     select
         site_id,
-        trial_id,
-        record_id,
+        links.trial_id,
+        sites.record_id,
         site_ordinal,
         facility,
         city,
@@ -24,6 +30,7 @@ final as (
         longitude
 
     from sites
+    inner join links on sites.record_id = links.record_id
 
 )
 

@@ -6,6 +6,12 @@ records as (
 
 ),
 
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
 site_counts as (
 
     select record_id, count(*) as sites_count
@@ -26,7 +32,9 @@ final as (
 
     select
         records.record_id,
-        records.trial_id,
+        links.trial_id,
+        links.link_rule,
+        links.link_evidence,
         records.source_name,
         records.source_kind,
         records.record_origin,
@@ -75,6 +83,7 @@ final as (
         coalesce(site_counts.sites_count, 0) as sites_count
 
     from records
+    inner join links on records.record_id = links.record_id
     left join arm_counts on records.record_id = arm_counts.record_id
     left join site_counts on records.record_id = site_counts.record_id
 
