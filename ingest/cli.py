@@ -51,6 +51,27 @@ def refresh(
 
 
 @app.command()
+def rebuild(
+    sources: Annotated[
+        Path,
+        typer.Option("--sources", help="Sources YAML file (for watermarks).", exists=True, dir_okay=False),
+    ] = settings.DEFAULT_SOURCES_FILE,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Rebuild the warehouse from its raw snapshots alone (every run date replayed), then publish."""
+    from ingest.pipeline import ValidationFailed
+    from ingest.pipeline import rebuild as run_rebuild
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = run_rebuild(sources, warehouse)
+    except ValidationFailed as failure:
+        typer.secho(str(failure), fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from failure
+    typer.echo(json.dumps(result, indent=2, default=str))
+
+
+@app.command()
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run, read-only, on the published warehouse.")],
     warehouse: WarehouseOption = None,

@@ -1,12 +1,15 @@
 """Load raw snapshots into the build warehouse's `raw` schema, set-based in DuckDB.
 
 Manifests and payloads are read by DuckDB itself (`read_json`, `read_blob`), so loading scales with
-the number of files rather than with Python loops. Every insert anti-joins on its key, which makes
-loading the same run twice a no-op.
+the number of files rather than with Python loops. `raw.manifests` remembers every manifest loaded
+(by path and content hash): a run loads exactly the manifests it has not loaded before — its own, and
+those of any earlier run that fetched but never loaded — and every insert anti-joins on its key, so
+loading twice adds nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import date
 from pathlib import Path
@@ -38,6 +41,14 @@ create table if not exists raw.fetches (
     {", ".join(f"{name} {kind}" for name, kind in MANIFEST_COLUMNS.items())},
     primary key (fetch_id)
 );
+create table if not exists raw.manifests (
+    manifest_path varchar,
+    manifest_sha256 varchar,
+    source_name varchar,
+    run_date date,
+    rows_count integer,
+    primary key (manifest_path, manifest_sha256)
+);
 create table if not exists raw.documents (
     document_id varchar primary key,
     fetch_id varchar,
@@ -62,32 +73,57 @@ create table if not exists raw.documents (
 DOCUMENT_FORMATS = ("page", "ctgov_study")
 
 
-def manifest_paths(raw_root: Path, run_date: date | None = None) -> list[Path]:
-    """Manifests of one run date, or of every run date for a rebuild from the raw snapshots."""
-    pattern = f"source=*/run_date={run_date.isoformat() if run_date else '*'}/manifest.jsonl"
-    return sorted(raw_root.glob(pattern))
+def manifest_paths(raw_root: Path, up_to: date | None = None) -> list[Path]:
+    """Every manifest under the raw root, optionally only those of run dates up to `up_to`."""
+    paths = sorted(raw_root.glob("source=*/run_date=*/manifest.jsonl"))
+    if up_to is None:
+        return paths
+    return [p for p in paths if date.fromisoformat(p.parent.name.removeprefix("run_date=")) <= up_to]
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
 
 
-def load_run(db_path: Path, raw_root: Path, run_date: date | None = None) -> dict:
-    """Load the manifests (and their payloads) of `run_date`, or of all dates when it is None."""
+def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> dict:
+    """Load every manifest (of run dates up to `up_to`) not loaded before, with its payloads."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    manifests = manifest_paths(raw_root, run_date)
+    candidates = {str(p.relative_to(raw_root)): p for p in manifest_paths(raw_root, up_to)}
     with duckdb.connect(str(db_path)) as con:
         ensure_schema(con)
+        loaded = {
+            tuple(row)
+            for row in con.execute("select manifest_path, manifest_sha256 from raw.manifests").fetchall()
+        }
+        pending = {}
+        for relpath, path in candidates.items():
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if (relpath, digest) not in loaded:
+                pending[relpath] = (path, digest)
         before = _counts(con)
-        if manifests:
-            con.begin()  # all of a run or nothing: a crash mid-load leaves the raw schema as it was
-            _load_fetches(con, manifests)
-            _load_documents(con, raw_root, manifests)
+        if pending:
+            con.begin()  # all pending manifests or nothing: a crash mid-load leaves raw as it was
+            _load_fetches(con, [path for path, _ in pending.values()])
+            _load_documents(con, raw_root)
+            con.executemany(
+                "insert into raw.manifests values (?, ?, ?, ?, ?)",
+                [
+                    (
+                        relpath,
+                        digest,
+                        path.parent.parent.name.removeprefix("source="),
+                        path.parent.name.removeprefix("run_date="),
+                        sum(1 for line in path.read_text().splitlines() if line.strip()),
+                    )
+                    for relpath, (path, digest) in pending.items()
+                ],
+            )
             con.commit()
         after = _counts(con)
     summary = {
-        "run_date": run_date.isoformat() if run_date else None,
-        "manifests": len(manifests),
+        "up_to": up_to.isoformat() if up_to else None,
+        "manifests_loaded": len(pending),
+        "manifests_already_loaded": len(candidates) - len(pending),
         "fetches_added": after["fetches"] - before["fetches"],
         "documents_added": after["documents"] - before["documents"],
         "documents_total": after["documents"],
@@ -129,7 +165,7 @@ def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None
     )
 
 
-def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, manifests: list[Path]) -> None:
+def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
     """One document per page or study payload; API pages are exploded into one document per study."""
     pending = con.execute(
         """

@@ -101,27 +101,44 @@ def source_names(sources_file: str | Path) -> list[str]:
 
 
 def fetch(
-    sources_file: str | Path, source_name: str, run_date: date | str, warehouse_dir: str | Path
+    sources_file: str | Path,
+    source_name: str,
+    run_date: date | str,
+    warehouse_dir: str | Path,
+    *,
+    force: bool = False,
 ) -> dict:
-    """Fetch one source into the immutable snapshot store; incremental sources ask only for news."""
+    """Fetch one source for one run date into the immutable snapshot store, once.
+
+    A run date whose manifest exists was fetched already: re-running that date reuses it (so an old
+    day re-run changes nothing), unless `force`. Incremental sources ask only for what changed since
+    the watermark of the last published run.
+    """
     from ingest.config import load_sources
     from ingest.fetch import fetch_source
+    from ingest.snapshots import partition_relpath
 
     paths = warehouse_paths(warehouse_dir)
     sources = {source.name: source for source in load_sources(sources_file)}
     if source_name not in sources:
         raise KeyError(f"source {source_name!r} is not in {sources_file}")
     source = sources[source_name]
+    day = as_date(run_date)
+    manifest = paths.raw / partition_relpath(source_name, day) / "manifest.jsonl"
+    if manifest.exists() and not force:
+        rows = sum(1 for line in manifest.read_text().splitlines() if line.strip())
+        log.info("%s was fetched for %s already (%d rows): reusing it", source_name, day, rows)
+        return {"source": source_name, "run_date": day.isoformat(), "fetched": rows, "reused": True}
     since = read_state(paths)["watermarks"].get(source_name) if source.kind == "ctgov_api" else None
-    return fetch_source(source, as_date(run_date), paths.raw, since=since)
+    return fetch_source(source, day, paths.raw, since=since)
 
 
 def load(warehouse_dir: str | Path, run_date: date | str | None) -> dict:
-    """Load the run date's snapshots (all of them when run_date is None) into the build warehouse."""
-    from ingest.load import load_run
+    """Load every snapshot manifest up to the run date not loaded before (all of them when None)."""
+    from ingest.load import load_pending
 
     paths = warehouse_paths(warehouse_dir)
-    return load_run(paths.build_db, paths.raw, as_date(run_date) if run_date else None)
+    return load_pending(paths.build_db, paths.raw, as_date(run_date) if run_date else None)
 
 
 def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
@@ -221,6 +238,43 @@ def published_counts(published_db: Path) -> dict[str, int]:
     with connect_published(published_db) as con:
         tables = ["trial_records", "trials", "arms", "criteria", "sites", "quarantine"]
         return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables}
+
+
+def run_dates(warehouse_dir: str | Path) -> list[date]:
+    """Run dates that have raw snapshots, oldest first."""
+    from ingest.load import manifest_paths
+
+    paths = warehouse_paths(warehouse_dir)
+    days = {p.parent.name.removeprefix("run_date=") for p in manifest_paths(paths.raw)}
+    return [date.fromisoformat(day) for day in sorted(days)]
+
+
+def rebuild(
+    sources_file: str | Path | None = None,
+    warehouse_dir: str | Path | None = None,
+    run_id: str | None = None,
+) -> dict:
+    """Rebuild the warehouse from the immutable raw snapshots alone, then validate and publish.
+
+    Run dates are replayed oldest first (load that day, build), so the history snapshot sees each
+    day as the nightly runs did and the rebuilt marts equal the incrementally built ones.
+    """
+    sources_file = Path(sources_file or settings.DEFAULT_SOURCES_FILE)
+    paths = warehouse_paths(warehouse_dir)
+    days = run_dates(paths.root)
+    if not days:
+        raise FileNotFoundError(f"no raw snapshots under {paths.raw}: nothing to rebuild from")
+    for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    replayed = []
+    for day in days:
+        loaded = load(paths.root, day)
+        transform(paths.root)
+        replayed.append({"run_date": day.isoformat(), "documents_added": loaded["documents_added"]})
+    run_id = run_id or f"rebuild__{days[-1].isoformat()}"
+    validated = validate(paths.root, run_id)
+    published = publish(paths.root, days[-1], sources_file)
+    return {"run_id": run_id, "replayed": replayed, "validate": validated, "publish": published}
 
 
 def refresh(

@@ -1,15 +1,9 @@
 {#-
     One row per trial. Each field comes from the best record that states it: ClinicalTrials.gov
-    (API or bulk) before republished pages, and among equals the newest capture.
+    (API or bulk) before republished pages, and among equals the newest capture. `provenance` maps
+    each field to the record that supplied it (all values: trial_field_provenance; disagreements:
+    trial_conflicts).
 -#}
-{%- set merged_fields = [
-    'nct_id', 'title', 'official_title', 'acronym', 'overall_status', 'phases', 'enrollment',
-    'enrollment_type', 'study_type', 'start_date', 'start_date_precision', 'primary_completion_date',
-    'primary_completion_date_precision', 'completion_date', 'completion_date_precision',
-    'last_update_date', 'lead_sponsor', 'min_age_years', 'max_age_years', 'sex',
-    'healthy_volunteers', 'conditions', 'arms_count', 'sites_count'
-] -%}
-
 with
 
 records as (
@@ -18,16 +12,10 @@ records as (
 
 ),
 
-ranked as (
+provenance as (
 
-    select
-        *,
-        row_number() over (
-            partition by trial_id
-            order by case record_origin when 'ctgov' then 1 else 2 end, fetched_at desc, record_id
-        ) as precedence_rank
-
-    from records
+    select * from {{ ref('trial_field_provenance') }}
+    where is_chosen
 
 ),
 
@@ -35,21 +23,40 @@ merged as (
 
     select
         trial_id,
-        {% for field in merged_fields -%}
-        first({{ field }} order by precedence_rank) filter (where {{ field }} is not null) as {{ field }},
+        {% for field in merged_trial_fields() -%}
+        first({{ field }} order by {{ record_precedence_order() }}) filter (where {{ field }} is not null)
+            as {{ field }},
         {% endfor -%}
         count(*) as records_count,
         list(distinct source_name order by source_name) as source_names,
-        max(fetched_at) as last_fetched_at
+        max(fetched_at) as last_fetched_at,
+        max(captured_on)::timestamp as last_changed_on
 
-    from ranked
+    from records
+    group by trial_id
+
+),
+
+field_sources as (
+
+    select
+        trial_id,
+        map_from_entries(list({'key': field, 'value': record_id} order by field)) as provenance
+
+    from provenance
     group by trial_id
 
 ),
 
 final as (
 
-    select * from merged
+    select
+        merged.*,
+        field_sources.provenance
+
+    from merged
+    left join field_sources
+        on merged.trial_id = field_sources.trial_id
 
 )
 

@@ -1,0 +1,54 @@
+{#-
+    Fields on which a trial's sources disagree (enrollment 24 on one site and 18 on another, another
+    status), with every value, where it came from and when, and the value `trials` shows.
+-#}
+with
+
+provenance as (
+
+    select * from {{ ref('trial_field_provenance') }}
+
+),
+
+disagreements as (
+
+    select
+        trial_id,
+        field
+
+    from provenance
+    group by trial_id, field
+    having count(distinct value) > 1
+
+),
+
+final as (
+
+    select
+        md5(concat_ws('|', provenance.trial_id, provenance.field)) as conflict_id,
+        provenance.trial_id,
+        provenance.field,
+        count(distinct provenance.value) as distinct_values,
+        max(case when provenance.is_chosen then provenance.value end) as chosen_value,
+        max(case when provenance.is_chosen then provenance.record_id end) as chosen_record_id,
+        list(
+            {
+                'value': provenance.value,
+                'record_id': provenance.record_id,
+                'source_name': provenance.source_name,
+                'source_url': provenance.source_url,
+                'fetched_at': provenance.fetched_at,
+                'is_chosen': provenance.is_chosen
+            }
+            order by provenance.precedence_rank
+        ) as stated_values
+
+    from provenance
+    inner join disagreements
+        on provenance.trial_id = disagreements.trial_id
+        and provenance.field = disagreements.field
+    group by provenance.trial_id, provenance.field
+
+)
+
+select * from final

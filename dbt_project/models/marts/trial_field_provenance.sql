@@ -1,0 +1,55 @@
+{#-
+    Every stated value of every merged field of every trial, one row per record and field, with the
+    record's precedence and whether it supplied the value shown in `trials`.
+-#}
+with
+
+records as (
+
+    select * from {{ ref('trial_records') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank
+
+    from records
+
+),
+
+field_values as (
+
+    {% for field in merged_trial_fields() -%}
+    select
+        trial_id,
+        '{{ field }}' as field,
+        cast({{ field }} as varchar) as value,
+        record_id,
+        source_name,
+        source_url,
+        record_origin,
+        fetched_at,
+        precedence_rank
+
+    from ranked
+    where {{ field }} is not null
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        md5(concat_ws('|', trial_id, field, record_id)) as provenance_id,
+        *,
+        precedence_rank = min(precedence_rank) over (partition by trial_id, field) as is_chosen
+
+    from field_values
+
+)
+
+select * from final

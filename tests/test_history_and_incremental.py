@@ -1,0 +1,340 @@
+"""History from nightly runs, and incremental nights that only do new work and never duplicate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import duckdb
+import pytest
+
+from tests.conftest import BIN, REPO, airflow_env, query, run_cli, write_sources
+
+pytestmark = pytest.mark.slow
+
+SAMPLE_CTGOV = REPO / "sample_data" / "ctgov"
+STUDY = "NCT06171568"  # NOT_YET_RECRUITING, 400 ESTIMATED in the bundled sample
+MART_TABLES = [
+    "trial_records",
+    "trials",
+    "arms",
+    "criteria",
+    "sites",
+    "quarantine",
+    "trial_links",
+    "trial_field_provenance",
+    "trial_conflicts",
+    "trial_history",
+]
+# columns that record when a run fetched, which two separate runs cannot share
+RUN_TIME_COLUMNS = {"fetched_at", "last_fetched_at", "stated_values"}
+
+
+def refresh(sources: Path, warehouse: Path, run_date: str, check: bool = True):
+    return run_cli(
+        "refresh",
+        "--sources",
+        str(sources),
+        "--warehouse",
+        str(warehouse),
+        "--run-date",
+        run_date,
+        check=check,
+    )
+
+
+def set_study(folder: Path, *, status: str, enrollment: int, enrollment_type: str) -> None:
+    study = json.loads((SAMPLE_CTGOV / f"{STUDY}.json").read_text())
+    study["protocolSection"]["statusModule"]["overallStatus"] = status
+    study["protocolSection"]["designModule"]["enrollmentInfo"] = {
+        "count": enrollment,
+        "type": enrollment_type,
+    }
+    (folder / f"{STUDY}.json").write_text(json.dumps(study))
+
+
+def table_rows(db: Path, schema_table: str, exclude: set[str] = frozenset()) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        columns = [
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema || '.' || table_name = ? order by ordinal_position",
+                [schema_table],
+            ).fetchall()
+            if c not in exclude
+        ]
+        select = ", ".join(f'"{c}"::varchar' for c in columns)
+        return sorted(con.execute(f"select {select} from {schema_table}").fetchall(), key=repr)
+
+
+def row_counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            " where table_type = 'BASE TABLE'"
+        ).fetchall()
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for (t,) in tables}
+
+
+@pytest.fixture(scope="module")
+def three_nights(tmp_path_factory):
+    """NOT_YET_RECRUITING → RECRUITING → COMPLETED (enrollment 400 estimated → 380 actual)."""
+    tmp = tmp_path_factory.mktemp("history")
+    folder = tmp / "ctgov"
+    shutil.copytree(SAMPLE_CTGOV, folder)
+    sources = write_sources(
+        tmp / "sources.yml", [{"name": "ctgov", "kind": "ctgov_bulk", "path": str(folder)}]
+    )
+    warehouse = tmp / "wh"
+    nights = [
+        ("2026-11-01", "NOT_YET_RECRUITING", 400, "ESTIMATED"),
+        ("2026-11-02", "RECRUITING", 400, "ESTIMATED"),
+        ("2026-11-03", "COMPLETED", 380, "ACTUAL"),
+    ]
+    for run_date, status, enrollment, kind in nights:
+        set_study(folder, status=status, enrollment=enrollment, enrollment_type=kind)
+        refresh(sources, warehouse, run_date)
+    return sources, warehouse
+
+
+def history_of(db: Path, trial_id: str) -> list[tuple]:
+    return query(
+        db,
+        """
+        select overall_status, enrollment, enrollment_type, valid_from::varchar, valid_to::varchar, is_current
+        from marts.trial_history where trial_id = ? order by valid_from
+        """,
+        [trial_id],
+    )
+
+
+def test_three_nights_give_three_versions_with_their_validity(three_nights):
+    _, warehouse = three_nights
+    assert history_of(warehouse / "warehouse.duckdb", STUDY) == [
+        ("NOT_YET_RECRUITING", 400, "ESTIMATED", "2026-11-01", "2026-11-02", False),
+        ("RECRUITING", 400, "ESTIMATED", "2026-11-02", "2026-11-03", False),
+        ("COMPLETED", 380, "ACTUAL", "2026-11-03", None, True),
+    ]
+    # studies that did not change keep one version, valid since the first night
+    assert history_of(warehouse / "warehouse.duckdb", "NCT02210780") == [
+        ("COMPLETED", 194, "ACTUAL", "2026-11-01", None, True)
+    ]
+
+
+def test_full_rebuild_from_raw_snapshots_gives_the_same_marts(three_nights):
+    sources, warehouse = three_nights
+    published = warehouse / "warehouse.duckdb"
+    before = {table: table_rows(published, f"marts.{table}") for table in MART_TABLES}
+    run_cli("rebuild", "--sources", str(sources), "--warehouse", str(warehouse))
+    after = {table: table_rows(published, f"marts.{table}") for table in MART_TABLES}
+    assert after == before
+    assert len(after["trial_history"]) == 15  # 13 studies, one of them in three versions
+
+
+def test_rerunning_an_old_night_changes_nothing(three_nights):
+    sources, warehouse = three_nights
+    published = warehouse / "warehouse.duckdb"
+    before = {table: table_rows(published, f"marts.{table}") for table in MART_TABLES}
+    counts = row_counts(warehouse / "build" / "warehouse.duckdb")
+    refresh(sources, warehouse, "2026-11-02")
+    assert {table: table_rows(published, f"marts.{table}") for table in MART_TABLES} == before
+    assert row_counts(warehouse / "build" / "warehouse.duckdb") == counts
+
+
+@pytest.fixture
+def one_night(tmp_path):
+    folder = tmp_path / "ctgov"
+    shutil.copytree(SAMPLE_CTGOV, folder)
+    sources = write_sources(
+        tmp_path / "sources.yml", [{"name": "ctgov", "kind": "ctgov_bulk", "path": str(folder)}]
+    )
+    warehouse = tmp_path / "wh"
+    refresh(sources, warehouse, "2026-11-10")
+    return folder, sources, warehouse
+
+
+def test_an_unchanged_night_adds_no_rows(one_night):
+    _, sources, warehouse = one_night
+    build = warehouse / "build" / "warehouse.duckdb"
+    before = row_counts(build)
+    marts_before = {
+        table: table_rows(warehouse / "warehouse.duckdb", f"marts.{table}") for table in MART_TABLES
+    }
+    refresh(sources, warehouse, "2026-11-11")
+    after = row_counts(build)
+    # the fetch log records the second night's 13 fetches (and its manifest); nothing else grows
+    assert after.pop("raw.fetches") == before.pop("raw.fetches") + 13
+    assert after.pop("raw.manifests") == before.pop("raw.manifests") + 1
+    assert after == before
+    assert {t: table_rows(warehouse / "warehouse.duckdb", f"marts.{t}") for t in MART_TABLES} == marts_before
+
+
+def test_a_changed_study_changes_only_its_own_rows(one_night):
+    folder, sources, warehouse = one_night
+    published = warehouse / "warehouse.duckdb"
+    keyed = {
+        "trial_records": "trial_id",
+        "trials": "trial_id",
+        "arms": "trial_id",
+        "sites": "trial_id",
+        "criteria": "trial_id",
+    }
+    before = {t: table_rows(published, f"marts.{t}") for t in keyed}
+    set_study(folder, status="RECRUITING", enrollment=420, enrollment_type="ESTIMATED")
+    refresh(sources, warehouse, "2026-11-11")
+    assert query(
+        published, "select overall_status, enrollment from marts.trials where trial_id = ?", [STUDY]
+    ) == [("RECRUITING", 420)]
+    for table in keyed:
+        after = table_rows(published, f"marts.{table}")
+        changed = set(before[table]) ^ set(after)
+        with duckdb.connect(str(published), read_only=True) as con:
+            trial_col = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts'"
+                    " and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+            ].index("trial_id")
+        assert {row[trial_col] for row in changed} <= {STUDY}, table
+    assert query(
+        build_db(warehouse), "select count(*) from raw.documents where document_key = ?", [f"{STUDY}.json"]
+    ) == [(2,)]
+
+
+class ApiReplay:
+    """ClinicalTrials.gov's /api/v2/studies on 127.0.0.1: two pages of bundled studies, token-paged."""
+
+    PAGES = [["NCT02210780", "NCT03418623"], ["NCT06171568"]]
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.plant_bad_study = False
+        replay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                replay.requests.append(self.path)
+                token = parse_qs(urlsplit(self.path).query).get("pageToken", ["0"])[0]
+                body = json.dumps(replay.page(int(token))).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v2/studies"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, index: int) -> dict:
+        studies = []
+        for nct_id in self.PAGES[index]:
+            study = json.loads((SAMPLE_CTGOV / f"{nct_id}.json").read_text())
+            if self.plant_bad_study and nct_id == "NCT03418623":
+                study["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = -5
+            studies.append(study)
+        page = {"studies": studies}
+        if index + 1 < len(self.PAGES):
+            page["nextPageToken"] = str(index + 1)
+        return page
+
+
+@pytest.fixture
+def api_server():
+    replay = ApiReplay()
+    yield replay
+    replay.server.shutdown()
+
+
+def build_db(warehouse: Path) -> Path:
+    return warehouse / "build" / "warehouse.duckdb"
+
+
+def test_killed_between_load_and_publish_then_rerun_equals_a_clean_run(tmp_path):
+    sources = write_sources(
+        tmp_path / "sources.yml",
+        [
+            {"name": "ctgov", "kind": "ctgov_bulk", "path": str(SAMPLE_CTGOV)},
+        ],
+    )
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        [
+            str(BIN / "trialwh"),
+            "refresh",
+            "--sources",
+            str(sources),
+            "--warehouse",
+            str(killed),
+            "--run-date",
+            "2026-11-12",
+        ],
+        env=airflow_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    # dbt's target folder appears once loading is committed and the build has started
+    deadline = time.monotonic() + 300
+    while not (killed / "build" / "dbt_target").exists():
+        assert process.poll() is None and time.monotonic() < deadline, "refresh ended before dbt started"
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not (killed / "warehouse.duckdb").exists()
+    refresh(sources, killed, "2026-11-12")
+
+    clean = tmp_path / "clean"
+    refresh(sources, clean, "2026-11-12")
+    for table in MART_TABLES:
+        assert table_rows(killed / "warehouse.duckdb", f"marts.{table}", RUN_TIME_COLUMNS) == table_rows(
+            clean / "warehouse.duckdb", f"marts.{table}", RUN_TIME_COLUMNS
+        ), table
+    assert query(killed / "warehouse.duckdb", "select count(*) from raw.documents") == [(13,)]
+
+
+def test_api_watermark_advances_only_when_a_run_publishes(tmp_path, api_server):
+    sources = write_sources(
+        tmp_path / "sources.yml",
+        [
+            {
+                "name": "api",
+                "kind": "ctgov_api",
+                "base_url": api_server.url,
+                "params": {"query.cond": "lupus"},
+                "page_size": 2,
+                "rate_limit_per_second": 100,
+            },
+        ],
+    )
+    warehouse = tmp_path / "wh"
+    state = warehouse / "state.json"
+
+    refresh(sources, warehouse, "2026-11-13")
+    assert json.loads(state.read_text())["watermarks"] == {"api": "2026-11-13"}
+    assert "filter.advanced" not in api_server.requests[0]
+
+    api_server.plant_bad_study = True
+    result = refresh(sources, warehouse, "2026-11-14", check=False)
+    assert result.returncode == 2
+    assert "AREA[LastUpdatePostDate]RANGE[2026-11-13,MAX]" in api_server.requests[-1]
+    assert json.loads(state.read_text())["watermarks"] == {"api": "2026-11-13"}
+
+    api_server.plant_bad_study = False
+    refresh(sources, warehouse, "2026-11-15")
+    assert "AREA[LastUpdatePostDate]RANGE[2026-11-13,MAX]" in api_server.requests[-1]
+    assert json.loads(state.read_text())["watermarks"] == {"api": "2026-11-15"}
