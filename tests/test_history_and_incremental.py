@@ -11,7 +11,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import duckdb
 import pytest
@@ -224,7 +224,7 @@ class ApiReplay:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                replay.requests.append(self.path)
+                replay.requests.append(unquote(self.path))
                 token = parse_qs(urlsplit(self.path).query).get("pageToken", ["0"])[0]
                 body = json.dumps(replay.page(int(token))).encode()
                 self.send_response(200)

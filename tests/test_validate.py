@@ -218,6 +218,18 @@ def build_warehouse(path: Path, *, bad: bool = False, drop_sites: bool = False) 
                NULL, NULL, NULL)
             """
         )
+        con.execute(
+            """
+            CREATE TABLE marts.trial_links AS
+                SELECT record_id, trial_id, 'nct_id' AS link_rule, 'the record states ' || nct_id AS link_evidence,
+                       source_name, source_url, nct_id AS stated_nct_id
+                FROM marts.trial_records;
+            CREATE TABLE marts.trial_history AS
+                SELECT 'v-' || trial_id AS trial_version_id, trial_id, nct_id, overall_status, enrollment,
+                       DATE '2026-11-01' AS valid_from, NULL::DATE AS valid_to, true AS is_current
+                FROM marts.trials;
+            """
+        )
         if bad:
             con.execute(
                 """
@@ -268,7 +280,15 @@ def bad_run(tmp_path_factory):
 def test_shipped_suites_cover_every_mart():
     definitions = load_suite_definitions()
     tables = {definition.table for definition in definitions}
-    assert tables == {"marts.trial_records", "marts.trials", "marts.arms", "marts.criteria", "marts.sites"}
+    assert tables == {
+        "marts.trial_records",
+        "marts.trials",
+        "marts.arms",
+        "marts.criteria",
+        "marts.sites",
+        "marts.trial_links",
+        "marts.trial_history",
+    }
     by_name = {definition.name: definition for definition in definitions}
     assert {"trial_records", "trials", "arms", "criteria", "sites", "trial_record_phases"} <= set(by_name)
     assert by_name["trial_records"].row_keys[0] == "record_id"
@@ -294,6 +314,8 @@ def test_good_warehouse_passes_every_suite(good_run):
         "arms",
         "criteria",
         "sites",
+        "trial_links",
+        "trial_history",
     }
     for suite in report.summary["suites"]:
         assert suite["evaluated"] >= 2, suite

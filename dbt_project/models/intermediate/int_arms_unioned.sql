@@ -1,3 +1,4 @@
+{#- Arms of the current version of every record, arm types mapped through the `arm_type_map` seed. -#}
 with
 
 records as (
@@ -18,6 +19,8 @@ page_arms as (
 
 ),
 
+arm_type_map as (select * from {{ ref('arm_type_map') }}),
+
 unioned as (
 
     select * from ctgov_arms
@@ -33,13 +36,16 @@ current_arms as (
         unioned.record_id,
         unioned.arm_ordinal,
         unioned.label,
-        upper(regexp_replace(trim(unioned.arm_type), '[^A-Za-z]+', '_', 'g')) as arm_type,
+        coalesce(arm_type_map.arm_type, {{ enum_spelling('unioned.arm_type') }}) as arm_type,
+        unioned.arm_type as arm_type_raw,
         unioned.description,
         unioned.intervention_names
 
     from unioned
     inner join records
         on unioned.document_id = records.document_id
+    left join arm_type_map
+        on {{ normalized_key('unioned.arm_type') }} = arm_type_map.arm_type_key
 
 )
 

@@ -39,9 +39,9 @@ normalized as (
         unioned.city,
         unioned.state,
         unioned.zip,
-        coalesce(country_map.country, trim(unioned.country)) as country,
+        coalesce(country_map.country, nullif(trim(unioned.country), '')) as country,
         unioned.country as country_raw,
-        status_map.overall_status as status,
+        coalesce(status_map.overall_status, {{ enum_spelling('unioned.status') }}) as status,
         unioned.status as status_raw,
         unioned.latitude,
         unioned.longitude
@@ -50,7 +50,7 @@ normalized as (
     inner join records
         on unioned.document_id = records.document_id
     left join country_map
-        on {{ normalized_key('unioned.country') }} = country_map.country_key
+        on {{ normalized_key('strip_accents(unioned.country)') }} = country_map.country_key
     left join status_map
         on {{ normalized_key('unioned.status') }} = status_map.status_key
 

@@ -19,16 +19,38 @@ healthy_volunteers_map as (select * from {{ ref('healthy_volunteers_map') }}),
 enrollment_type_map as (select * from {{ ref('enrollment_type_map') }}),
 study_type_map as (select * from {{ ref('study_type_map') }}),
 age_unit_map as (select * from {{ ref('age_unit_map') }}),
+date_type_map as (select * from {{ ref('date_type_map') }}),
+allocation_map as (select * from {{ ref('allocation_map') }}),
+intervention_model_map as (select * from {{ ref('intervention_model_map') }}),
+primary_purpose_map as (select * from {{ ref('primary_purpose_map') }}),
+masking_map as (select * from {{ ref('masking_map') }}),
+
+stated_phases as (
+
+    -- a stated phase that is a phase on its own ("N/A", "Not Applicable") is not split on its "/"
+    select
+        records.record_id,
+        stated.phase_text,
+        case
+            when whole.phase_key is not null then [stated.phase_text]
+            else regexp_split_to_array(stated.phase_text, '\s*(?:/|,|\+|&|\band\b)\s*')
+        end as tokens
+
+    from records,
+        unnest(records.phases) as stated(phase_text)
+    left join phase_map as whole
+        on {{ normalized_key('stated.phase_text') }} = whole.phase_key
+
+),
 
 phase_tokens as (
 
     select
-        records.record_id,
+        stated_phases.record_id,
         trim(token) as phase_token
 
-    from records,
-        unnest(records.phases) as stated(phase_text),
-        unnest(regexp_split_to_array(stated.phase_text, '\s*(?:/|,|\+|&|\band\b)\s*')) as split(token)
+    from stated_phases,
+        unnest(stated_phases.tokens) as split(token)
 
 ),
 
@@ -64,7 +86,10 @@ normalized as (
         records.* exclude (
             overall_status, phases, study_type, enrollment_type, sex, healthy_volunteers,
             start_date, primary_completion_date, completion_date, first_submitted_date,
-            first_posted_date, last_update_date, current_as_of, min_age, max_age
+            first_posted_date, last_update_date, current_as_of, min_age, max_age,
+            start_date_type, primary_completion_date_type, completion_date_type,
+            first_posted_date_type, last_update_date_type,
+            allocation, intervention_model, primary_purpose, masking
         ),
 
         coalesce(status_map.overall_status, {{ enum_spelling('records.overall_status') }}) as overall_status,
@@ -83,6 +108,29 @@ normalized as (
         {{ parse_partial_date('records.' ~ date_column) }} as {{ date_column }},
         {{ partial_date_precision('records.' ~ date_column) }} as {{ date_column }}_precision,
         {% endfor -%}
+
+        {% for date_column in [
+            'start_date', 'primary_completion_date', 'completion_date', 'first_posted_date', 'last_update_date'
+        ] -%}
+        coalesce(
+            {{ date_column }}_type_map.date_type, {{ enum_spelling('records.' ~ date_column ~ '_type') }}
+        ) as {{ date_column }}_type,
+        {% endfor -%}
+
+        coalesce(allocation_map.allocation, {{ enum_spelling('records.allocation') }}) as allocation,
+        records.allocation as allocation_raw,
+        coalesce(intervention_model_map.intervention_model, {{ enum_spelling('records.intervention_model') }})
+            as intervention_model,
+        records.intervention_model as intervention_model_raw,
+        coalesce(primary_purpose_map.primary_purpose, {{ enum_spelling('records.primary_purpose') }})
+            as primary_purpose,
+        records.primary_purpose as primary_purpose_raw,
+        coalesce(
+            masking_map.masking,
+            masking_without_roles_map.masking,
+            {{ enum_spelling("split_part(records.masking, '(', 1)") }}
+        ) as masking,
+        records.masking as masking_raw,
 
         records.min_age as min_age_raw,
         records.max_age as max_age_raw,
@@ -106,6 +154,23 @@ normalized as (
         on {{ age_unit_key('records.min_age') }} = min_unit.age_unit_key
     left join age_unit_map as max_unit
         on {{ age_unit_key('records.max_age') }} = max_unit.age_unit_key
+    {% for date_column in [
+        'start_date', 'primary_completion_date', 'completion_date', 'first_posted_date', 'last_update_date'
+    ] -%}
+    left join date_type_map as {{ date_column }}_type_map
+        on {{ normalized_key('records.' ~ date_column ~ '_type') }} = {{ date_column }}_type_map.date_type_key
+    {% endfor -%}
+    left join allocation_map
+        on {{ normalized_key('records.allocation') }} = allocation_map.allocation_key
+    left join intervention_model_map
+        on {{ normalized_key('records.intervention_model') }} = intervention_model_map.intervention_model_key
+    left join primary_purpose_map
+        on {{ normalized_key('records.primary_purpose') }} = primary_purpose_map.primary_purpose_key
+    left join masking_map
+        on {{ normalized_key('records.masking') }} = masking_map.masking_key
+    left join masking_map as masking_without_roles_map
+        on {{ normalized_key("split_part(records.masking, '(', 1)") }}
+            = masking_without_roles_map.masking_key
 
 )
 

@@ -19,7 +19,10 @@ page_records as (
 ctgov as (
 
     select
-        * exclude (healthy_volunteers, arm_groups_json, interventions_json, locations_json),
+        * exclude (
+            healthy_volunteers, arm_groups_json, interventions_json, locations_json, central_contacts_json,
+            officials_json, outcomes_json, references_json
+        ),
         healthy_volunteers::varchar as healthy_volunteers,
         'ctgov' as record_origin,
         null as layout,
@@ -33,7 +36,10 @@ ctgov as (
 pages as (
 
     select
-        * exclude (arms_json, interventions_json, sites_json, contacts_json, officials_json, outcomes_json),
+        * exclude (
+            arms_json, interventions_json, sites_json, contacts_json, officials_json, outcomes_json,
+            references_json
+        ),
         'page' as record_origin,
         2 as source_precedence
 

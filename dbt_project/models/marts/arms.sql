@@ -21,6 +21,7 @@ final as (
         arm_ordinal,
         label,
         arm_type,
+        arm_type_raw,
         description,
         intervention_names
 

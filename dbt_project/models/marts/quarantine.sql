@@ -1,50 +1,71 @@
 {#-
-    Documents no parser could read, with the reason. Their raw payload stays in the snapshot store
-    (`payload_path`) and in `raw.documents`; the rest of the run is published without them.
+    Documents that are not published, with the reason: pages no parser could read, study files that
+    are not JSON, and any document whose bytes are not valid UTF-8 (`invalid_utf8`, even when the
+    text decoded with replacement characters would parse: its values could be corrupted). Their raw
+    payload stays in the snapshot store (`payload_path`) and in `raw.documents`; the rest of the run
+    is published without them.
 -#}
 with
 
 pages as (
 
     select * from {{ ref('stg_pages__documents') }}
-    where not is_parsed
+    where not is_parsed or not coalesce(is_valid_utf8, true)
 
 ),
 
 ctgov_documents as (
 
     select * from {{ source('ctgov', 'documents') }}
-    where payload_format = 'ctgov_study' and not json_valid(body)
+    where payload_format = 'ctgov_study' and (not json_valid(body) or not coalesce(is_valid_utf8, true))
 
 ),
 
-unparsed_pages as (
+unpublished_pages as (
 
     select
         document_id,
         source_name,
+        source_kind,
+        document_key,
+        run_date,
         source_url,
         snapshot_sha256,
         payload_path,
         fetched_at,
-        quarantine_reason as reason,
-        parse_error as error
+        case when not coalesce(is_valid_utf8, true) then 'invalid_utf8' else quarantine_reason end as reason,
+        case
+            when not coalesce(is_valid_utf8, true)
+                then 'the payload is not valid UTF-8'
+                    || case when is_parsed then ' (it would parse as ' || layout || ')' else '' end
+            else parse_error
+        end as error,
+        layout,
+        bytes
 
     from pages
 
 ),
 
-invalid_studies as (
+unpublished_studies as (
 
     select
         document_id,
         source_name,
+        source_kind,
+        document_key,
+        run_date,
         url as source_url,
         sha256 as snapshot_sha256,
         payload_path,
         fetched_at,
-        'invalid_json' as reason,
-        'the study payload is not valid JSON' as error
+        case when not coalesce(is_valid_utf8, true) then 'invalid_utf8' else 'invalid_json' end as reason,
+        case
+            when not coalesce(is_valid_utf8, true) then 'the study payload is not valid UTF-8'
+            else 'the study payload is not valid JSON'
+        end as error,
+        null::varchar as layout,
+        bytes
 
     from ctgov_documents
 
@@ -52,9 +73,9 @@ invalid_studies as (
 
 final as (
 
-    select * from unparsed_pages
+    select * from unpublished_pages
     union all
-    select * from invalid_studies
+    select * from unpublished_studies
 
 )
 

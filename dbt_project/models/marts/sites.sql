@@ -24,6 +24,7 @@ final as (
         state,
         zip,
         country,
+        country_raw,
         status,
         status_raw,
         latitude,

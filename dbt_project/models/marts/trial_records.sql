@@ -28,6 +28,14 @@ arm_counts as (
 
 ),
 
+intervention_counts as (
+
+    select record_id, count(*) as interventions_count
+    from {{ ref('int_interventions_unioned') }}
+    group by 1
+
+),
+
 final as (
 
     select
@@ -43,14 +51,20 @@ final as (
         records.document_key,
         records.snapshot_sha256,
         records.fetched_at,
+        records.run_date as captured_on,
         records.nct_id,
         records.secondary_ids,
+        records.org_study_id,
+        list_filter(
+            list_concat([records.org_study_id], records.secondary_ids), lambda other_id: other_id is not null
+        ) as other_ids,
         records.brief_title as title,
         records.official_title,
         records.acronym,
         records.overall_status,
         records.overall_status_raw,
         records.phases,
+        records.phases_raw,
         records.enrollment,
         records.enrollment_type,
         records.study_type,
@@ -64,8 +78,18 @@ final as (
         records.first_posted_date,
         records.last_update_date,
         records.current_as_of,
+        records.first_submitted_date_precision,
+        records.first_posted_date_precision,
+        records.last_update_date_precision,
+        records.current_as_of_precision,
+        records.start_date_type,
+        records.primary_completion_date_type,
+        records.completion_date_type,
+        records.first_posted_date_type,
+        records.last_update_date_type,
         records.lead_sponsor,
         records.collaborators,
+        records.lead_sponsor_class,
         records.min_age_years,
         records.max_age_years,
         records.min_age_raw,
@@ -78,14 +102,29 @@ final as (
         records.intervention_model,
         records.primary_purpose,
         records.masking,
+        records.who_masked,
+        records.allocation_raw,
+        records.intervention_model_raw,
+        records.primary_purpose_raw,
+        records.masking_raw,
+        records.observational_model,
+        records.time_perspective,
+        records.std_ages,
+        records.eligibility_text,
         records.brief_summary,
+        records.detailed_description,
+        records.has_results,
+        records.reference_pmids,
+        records.related_nct_ids,
         coalesce(arm_counts.arms_count, 0) as arms_count,
-        coalesce(site_counts.sites_count, 0) as sites_count
+        coalesce(site_counts.sites_count, 0) as sites_count,
+        coalesce(intervention_counts.interventions_count, 0) as interventions_count
 
     from records
     inner join links on records.record_id = links.record_id
     left join arm_counts on records.record_id = arm_counts.record_id
     left join site_counts on records.record_id = site_counts.record_id
+    left join intervention_counts on records.record_id = intervention_counts.record_id
 
 )
 

@@ -18,7 +18,8 @@ interventions as (
         unnest(
             from_json(
                 studies.interventions_json,
-                '[{"type": "VARCHAR", "name": "VARCHAR", "description": "VARCHAR", "armGroupLabels": ["VARCHAR"]}]'
+                '[{"type": "VARCHAR", "name": "VARCHAR", "description": "VARCHAR", "armGroupLabels": ["VARCHAR"],
+                   "otherNames": ["VARCHAR"]}]'
             )
         ) with ordinality as intervention(item, ordinal)
 
@@ -33,7 +34,8 @@ renamed as (
         item.type as intervention_type,
         item.name as name,
         item.description as description,
-        coalesce(item.armGroupLabels, []) as arm_labels
+        coalesce(item.armGroupLabels, []) as arm_labels,
+        coalesce(item.otherNames, []) as other_names
 
     from interventions
 

@@ -19,7 +19,8 @@ locations as (
             from_json(
                 studies.locations_json,
                 '[{"facility": "VARCHAR", "status": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR",
-                   "zip": "VARCHAR", "country": "VARCHAR", "geoPoint": {"lat": "DOUBLE", "lon": "DOUBLE"}}]'
+                   "zip": "VARCHAR", "country": "VARCHAR", "geoPoint": {"lat": "DOUBLE", "lon": "DOUBLE"},
+                   "contacts": "JSON"}]'
             )
         ) with ordinality as location(site, ordinal)
 
@@ -38,7 +39,8 @@ renamed as (
         site.country as country,
         site.status as status,
         site.geoPoint.lat as latitude,
-        site.geoPoint.lon as longitude
+        site.geoPoint.lon as longitude,
+        site.contacts as contacts_json
 
     from locations
 

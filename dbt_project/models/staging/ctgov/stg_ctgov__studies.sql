@@ -3,7 +3,8 @@ with
 source as (
 
     select * from {{ source('ctgov', 'documents') }}
-    where payload_format = 'ctgov_study' and json_valid(body)
+    -- invalid JSON and invalid UTF-8 go to marts.quarantine instead
+    where payload_format = 'ctgov_study' and json_valid(body) and coalesce(is_valid_utf8, true)
 
 ),
 
@@ -52,7 +53,9 @@ renamed as (
         protocol ->> '$.statusModule.completionDateStruct.type' as completion_date_type,
         protocol ->> '$.statusModule.studyFirstSubmitDate' as first_submitted_date,
         protocol ->> '$.statusModule.studyFirstPostDateStruct.date' as first_posted_date,
+        protocol ->> '$.statusModule.studyFirstPostDateStruct.type' as first_posted_date_type,
         protocol ->> '$.statusModule.lastUpdatePostDateStruct.date' as last_update_date,
+        protocol ->> '$.statusModule.lastUpdatePostDateStruct.type' as last_update_date_type,
         protocol ->> '$.statusModule.statusVerifiedDate' as status_verified_date,
 
         ---------- sponsors
@@ -74,6 +77,12 @@ renamed as (
         protocol ->> '$.designModule.designInfo.interventionModel' as intervention_model,
         protocol ->> '$.designModule.designInfo.primaryPurpose' as primary_purpose,
         protocol ->> '$.designModule.designInfo.maskingInfo.masking' as masking,
+        coalesce(
+            from_json(protocol -> '$.designModule.designInfo.maskingInfo.whoMasked', '["VARCHAR"]'),
+            []
+        ) as who_masked,
+        protocol ->> '$.designModule.designInfo.observationalModel' as observational_model,
+        protocol ->> '$.designModule.designInfo.timePerspective' as time_perspective,
 
         ---------- eligibility
         protocol ->> '$.eligibilityModule.eligibilityCriteria' as eligibility_text,
@@ -87,11 +96,19 @@ renamed as (
         protocol ->> '$.descriptionModule.briefSummary' as brief_summary,
         protocol ->> '$.descriptionModule.detailedDescription' as detailed_description,
         (body::json ->> '$.hasResults')::boolean as has_results,
+        coalesce(
+            from_json(protocol -> '$.referencesModule.references[*].pmid', '["VARCHAR"]'),
+            []
+        ) as reference_pmids,
 
         ---------- nested lists, unnested by the models beside this one
         protocol -> '$.armsInterventionsModule.armGroups' as arm_groups_json,
         protocol -> '$.armsInterventionsModule.interventions' as interventions_json,
-        protocol -> '$.contactsLocationsModule.locations' as locations_json
+        protocol -> '$.contactsLocationsModule.locations' as locations_json,
+        protocol -> '$.contactsLocationsModule.centralContacts' as central_contacts_json,
+        protocol -> '$.contactsLocationsModule.overallOfficials' as officials_json,
+        protocol -> '$.outcomesModule' as outcomes_json,
+        protocol -> '$.referencesModule.references' as references_json
 
     from parsed
 

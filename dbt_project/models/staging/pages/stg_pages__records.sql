@@ -3,7 +3,8 @@ with
 documents as (
 
     select * from {{ ref('stg_pages__documents') }}
-    where is_parsed
+    -- pages no parser read, and pages that are not valid UTF-8, go to marts.quarantine instead
+    where is_parsed and coalesce(is_valid_utf8, true)
 
 ),
 
@@ -67,7 +68,8 @@ extracted as (
         record -> '$.sites' as sites_json,
         record -> '$.contacts' as contacts_json,
         record -> '$.officials' as officials_json,
-        record -> '$.outcomes' as outcomes_json
+        record -> '$.outcomes' as outcomes_json,
+        record -> '$.references' as references_json
 
     from documents
 

@@ -1,0 +1,61 @@
+{#-
+    Contacts and officials of the current version of every record, roles mapped through the
+    `contact_role_map` seed (the raw role stays beside it).
+-#}
+with
+
+records as (
+
+    select * from {{ ref('int_trial_records_normalized') }}
+
+),
+
+ctgov_contacts as (
+
+    select * from {{ ref('stg_ctgov__contacts') }}
+
+),
+
+page_contacts as (
+
+    select * from {{ ref('stg_pages__contacts') }}
+
+),
+
+contact_role_map as (select * from {{ ref('contact_role_map') }}),
+
+unioned as (
+
+    select * from ctgov_contacts
+    union all by name
+    select * from page_contacts
+
+),
+
+current_contacts as (
+
+    select
+        md5(concat_ws(
+            '|', unioned.record_id, unioned.contact_kind, coalesce(unioned.site_ordinal, 0), unioned.contact_ordinal
+        )) as contact_id,
+        unioned.record_id,
+        unioned.contact_kind,
+        unioned.site_ordinal,
+        unioned.contact_ordinal,
+        unioned.name,
+        coalesce(contact_role_map.contact_role, {{ enum_spelling('unioned.role') }}) as role,
+        unioned.role as role_raw,
+        unioned.affiliation,
+        unioned.phone,
+        unioned.phone_ext,
+        unioned.email
+
+    from unioned
+    inner join records
+        on unioned.document_id = records.document_id
+    left join contact_role_map
+        on {{ normalized_key('unioned.role') }} = contact_role_map.contact_role_key
+
+)
+
+select * from current_contacts

@@ -1,0 +1,45 @@
+with
+
+records as (
+
+    select * from {{ ref('int_trial_records_normalized') }}
+
+),
+
+ctgov_references as (
+
+    select * from {{ ref('stg_ctgov__references') }}
+
+),
+
+page_references as (
+
+    select * from {{ ref('stg_pages__references') }}
+
+),
+
+unioned as (
+
+    select * from ctgov_references
+    union all by name
+    select * from page_references
+
+),
+
+current_references as (
+
+    select
+        md5(concat_ws('|', unioned.record_id, unioned.reference_ordinal)) as reference_id,
+        unioned.record_id,
+        unioned.reference_ordinal,
+        unioned.pmid,
+        unioned.reference_type,
+        unioned.citation
+
+    from unioned
+    inner join records
+        on unioned.document_id = records.document_id
+
+)
+
+select * from current_references

@@ -1,0 +1,34 @@
+with
+
+interventions as (
+
+    select * from {{ ref('int_interventions_unioned') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
+final as (
+
+    select
+        intervention_id,
+        links.trial_id,
+        interventions.record_id,
+        intervention_ordinal as ordinal,
+        intervention_type,
+        intervention_type_raw,
+        name,
+        description,
+        arm_labels,
+        other_names
+
+    from interventions
+    inner join links on interventions.record_id = links.record_id
+
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+outcomes as (
+
+    select * from {{ ref('int_outcomes_unioned') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
+final as (
+
+    select
+        outcome_id,
+        links.trial_id,
+        outcomes.record_id,
+        outcome_kind as kind,
+        outcome_ordinal as ordinal,
+        measure,
+        time_frame,
+        description
+
+    from outcomes
+    inner join links on outcomes.record_id = links.record_id
+
+)
+
+select * from final

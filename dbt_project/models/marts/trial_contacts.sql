@@ -1,0 +1,37 @@
+with
+
+contacts as (
+
+    select * from {{ ref('int_contacts_unioned') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
+final as (
+
+    select
+        contact_id,
+        links.trial_id,
+        contacts.record_id,
+        contact_kind,
+        site_ordinal,
+        contact_ordinal as ordinal,
+        name,
+        role,
+        role_raw,
+        affiliation,
+        phone,
+        phone_ext,
+        email
+
+    from contacts
+    inner join links on contacts.record_id = links.record_id
+
+)
+
+select * from final

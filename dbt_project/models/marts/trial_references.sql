@@ -1,0 +1,31 @@
+with
+
+trial_references as (
+
+    select * from {{ ref('int_references_unioned') }}
+
+),
+
+links as (
+
+    select * from {{ ref('int_trial_links') }}
+
+),
+
+final as (
+
+    select
+        reference_id,
+        links.trial_id,
+        trial_references.record_id,
+        reference_ordinal as ordinal,
+        pmid,
+        reference_type,
+        citation
+
+    from trial_references
+    inner join links on trial_references.record_id = links.record_id
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+with
+
+studies as (
+
+    select * from {{ ref('stg_ctgov__studies') }}
+
+),
+
+references_unnested as (
+
+    select
+        studies.document_id,
+        studies.record_id,
+        reference.ordinal as reference_ordinal,
+        reference.item
+
+    from studies,
+        unnest(
+            from_json(
+                studies.references_json,
+                '[{"pmid": "VARCHAR", "type": "VARCHAR", "citation": "VARCHAR"}]'
+            )
+        ) with ordinality as reference(item, ordinal)
+
+),
+
+renamed as (
+
+    select
+        document_id,
+        record_id,
+        reference_ordinal::integer as reference_ordinal,
+        item.pmid as pmid,
+        item.type as reference_type,
+        item.citation as citation
+
+    from references_unnested
+
+)
+
+select * from renamed

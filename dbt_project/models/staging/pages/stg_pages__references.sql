@@ -1,0 +1,38 @@
+with
+
+records as (
+
+    select * from {{ ref('stg_pages__records') }}
+
+),
+
+references_unnested as (
+
+    select
+        records.document_id,
+        records.record_id,
+        reference.ordinal as reference_ordinal,
+        reference.item
+
+    from records,
+        unnest(
+            from_json(records.references_json, '[{"pmid": "VARCHAR", "citation": "VARCHAR"}]')
+        ) with ordinality as reference(item, ordinal)
+
+),
+
+renamed as (
+
+    select
+        document_id,
+        record_id,
+        reference_ordinal::integer as reference_ordinal,
+        item.pmid as pmid,
+        null::varchar as reference_type,
+        item.citation as citation
+
+    from references_unnested
+
+)
+
+select * from renamed

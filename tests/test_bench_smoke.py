@@ -1,0 +1,177 @@
+"""Smoke test of the registry-scale benchmark harness: `make bench N=2000` end to end, in tmp.
+
+The benchmark's figures are not asserted against their targets here (that is what BENCHMARKS.md
+records); this checks that the harness runs the real pipeline on a generated corpus and that what
+it writes is complete and consistent with the warehouse it published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+N = 2000
+PAGES = 20  # the generator's default: N / 100, at least 10
+CHANGED = 20  # 1% of the studies change before the nightly run
+WITHHELD = 20  # 1% withheld-style minimal records
+HEADLINE = (
+    "studies",
+    "full_rebuild_s",
+    "incremental_s",
+    "scan_floor_s",
+    "peak_rss_mb",
+    "ctgforge_ratio",
+    "pages_per_s",
+)
+COMMITTED_RESULTS = REPO / "bench" / "results.json"
+
+
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bench")
+    results = tmp / "results.json"
+    committed_before = _digest(COMMITTED_RESULTS)
+    env = dict(os.environ, BENCH_CORPUS=str(tmp / "corpus"), BENCH_WORK=str(tmp / "work"))
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "bench", f"N={N}", f"RESULTS={results}"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=2400,
+    )
+    assert proc.returncode == 0, f"make bench failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    assert _digest(COMMITTED_RESULTS) == committed_before, "the smoke run overwrote bench/results.json"
+    return {"results": json.loads(results.read_text()), "tmp": tmp, "stdout": proc.stdout}
+
+
+pytestmark = pytest.mark.slow
+
+
+def test_headline_figures_are_present_numeric_and_positive(bench_run):
+    r = bench_run["results"]
+    assert r["studies"] == N
+    for key in HEADLINE:
+        assert key in r, key
+        assert isinstance(r[key], int | float) and not isinstance(r[key], bool), (key, r[key])
+        assert r[key] > 0, (key, r[key])
+    assert set(r["targets"]) == {
+        "full_rebuild_s",
+        "rebuild_vs_floor",
+        "peak_rss_mb",
+        "incremental_s",
+        "pages_per_s",
+        "ctgforge_ratio",
+    }
+    assert r["machine"]["cores"] >= 1 and r["machine"]["ram_gb"] > 0 and r["machine"]["cpu_model"]
+    # the table is printed too
+    for key in HEADLINE[1:]:
+        assert key in bench_run["stdout"]
+
+
+def test_rebuild_runs_the_four_steps_each_in_its_own_process(bench_run):
+    r = bench_run["results"]
+    steps = r["rebuild"]["steps"]
+    assert [s["kind"] for s in steps] == ["load", "transform", "validate", "publish"]
+    assert r["full_rebuild_s"] == pytest.approx(sum(s["wall_s"] for s in steps), abs=0.05)
+    assert r["peak_rss_mb"] == max(s["peak_rss_mb"] for s in steps)
+    for s in steps:
+        assert s["ok"] and s["wall_s"] > 0 and s["peak_rss_mb"] > 0 and s["cpu_s"] > 0
+    load = steps[0]["result"]
+    assert load["documents_added"] == N + PAGES and load["documents_total"] == N + PAGES
+    assert r["rebuild"]["dbt"]["nodes"] > 0 and r["rebuild"]["dbt"]["slowest"]
+    assert steps[2]["result"]["success"] is True and steps[2]["result"]["failed"] == []
+
+
+def test_rebuild_published_every_study_and_page(bench_run):
+    counts = bench_run["results"]["checks"]["rebuild_counts"]
+    assert counts["trial_records"] == N + PAGES
+    assert counts["quarantine"] == 0
+    assert N <= counts["trials"] <= N + PAGES
+    assert counts["arms"] > N and counts["criteria"] > N and counts["sites"] > N
+
+
+def test_nightly_increment_publishes_the_changed_studies(bench_run):
+    r = bench_run["results"]
+    inc = r["incremental"]
+    assert inc["changed_studies"] == CHANGED
+    assert [s["kind"] for s in inc["steps"]] == ["fetch", "fetch", "load", "transform", "validate", "publish"]
+    assert r["incremental_s"] == pytest.approx(sum(s["wall_s"] for s in inc["steps"]), abs=0.05)
+    api_fetch = inc["steps"][0]["result"]
+    assert api_fetch["fetched"] == 1 and api_fetch["errors"] == 0  # one API page of 20 studies
+    assert any("LastUpdatePostDate" in q for q in inc["api_requests"])  # incremental on the watermark
+    assert inc["steps"][2]["result"]["documents_added"] == CHANGED  # the pages were already held
+
+    published = bench_run["tmp"] / "work" / "warehouse" / "warehouse.duckdb"
+    manifest = json.loads((bench_run["tmp"] / "corpus" / "corpus.json").read_text())
+    with duckdb.connect(str(published), read_only=True) as con:
+        by_source = dict(
+            con.execute("select source_name, count(*) from marts.trial_records group by 1").fetchall()
+        )
+        assert by_source == {"ctgov-bulk": N, "bench-pages": PAGES, "ctgov-api": CHANGED}
+        assert con.execute("select count(distinct nct_id) from marts.trials").fetchone()[0] == N
+        for change in manifest["changes"]:
+            status = con.execute(
+                "select overall_status from marts.trials where nct_id = ?", [change["nct_id"]]
+            ).fetchone()
+            assert status == (change["new_status"],), change
+    assert r["checks"]["changed_status_visible_in_trials"] == CHANGED
+
+
+def test_floor_peer_and_pages_measure_the_same_corpus(bench_run):
+    r = bench_run["results"]
+    floor = r["floor"]["result"]
+    assert floor["rows"] == N and floor["read_blob_rows"] == N
+    assert r["rebuild_vs_floor"] == pytest.approx(r["full_rebuild_s"] / r["scan_floor_s"], rel=0.01)
+    peer = r["peer"]["result"]
+    assert peer["studies"] == N
+    assert peer["failed"] == peer["failed_withheld_style"] == WITHHELD  # the peer raises on minimal records
+    assert peer["flattened"] == N - WITHHELD and peer["frame_shape"][0] == N - WITHHELD
+    assert r["ctgforge_ratio"] == pytest.approx(peer["ms_per_study"] / r["rebuild_ms_per_study"], rel=0.01)
+    pages = r["pages"]["result"]
+    assert pages["pages"] == PAGES and pages["not_ok_or_wrong_layout"] == 0
+
+
+def test_corpus_has_the_promised_shape(bench_run):
+    corpus = bench_run["tmp"] / "corpus"
+    manifest = json.loads((corpus / "corpus.json").read_text())
+    assert manifest["studies"] == N and manifest["withheld"] == WITHHELD and manifest["changed"] == CHANGED
+    assert manifest["layouts"] == {
+        layout: PAGES // 5
+        for layout in ("study_page", "sourced_summary", "ctgov_classic", "veeva", "clinconnect")
+    }
+    assert manifest["bad_pages"] == []
+    files = sorted((corpus / "ctgov").glob("NCT*.json"))
+    assert len(files) == N
+    assert len(list((corpus / "delta").glob("NCT*.json"))) == CHANGED
+    sizes = [f.stat().st_size for f in files]
+    assert 15_000 < sum(sizes) / N < 45_000  # ~28 KB a study, like the registry's bulk download
+
+
+def test_corpus_generation_is_deterministic_by_seed(tmp_path):
+    from bench.corpus import generate
+
+    def fingerprint(out: Path) -> dict[str, str]:
+        return {
+            str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != "corpus.json"
+        }
+
+    a = generate(60, seed=7, out=tmp_path / "a", pages=10, workers=2, quiet=True)
+    b = generate(60, seed=7, out=tmp_path / "b", pages=10, workers=1, quiet=True)
+    generate(60, seed=8, out=tmp_path / "c", pages=10, workers=2, quiet=True)
+    assert fingerprint(tmp_path / "a") == fingerprint(tmp_path / "b")
+    assert fingerprint(tmp_path / "a") != fingerprint(tmp_path / "c")
+    assert a["bytes"] == b["bytes"] and a["withheld"] == 1 and a["pages"] == 10
