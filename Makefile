@@ -46,5 +46,19 @@ lint: setup
 	$(BIN)/ruff check ingest dags tests
 	$(BIN)/ruff format --check ingest dags tests
 
+# Registry-scale benchmark (see BENCHMARKS.md). N studies, deterministic by SEED; runtime output stays
+# under bench/corpus/ and var/bench/ (both gitignored). RESULTS=... writes the results elsewhere.
+.PHONY: corpus bench
+N ?= 50000
+SEED ?= 20260101
+CORPUS_FLAGS = --n $(N) --seed $(SEED) $(if $(PAGES),--pages $(PAGES)) $(if $(ZIP),--zip)
+BENCH_FLAGS = --n $(N) --seed $(SEED) $(if $(RESULTS),--results $(RESULTS)) $(if $(PROFILE),--profile) $(if $(REFETCH),--refetch)
+
+corpus: setup  ## N studies in the ClinicalTrials.gov API v2 shape + pages + nightly delta (PAGES=, ZIP=1)
+	$(BIN)/python -m bench.corpus $(CORPUS_FLAGS)
+
+bench: setup  ## full rebuild, nightly increment, DuckDB floor, ctgforge peer, page parsing on N studies
+	$(BIN)/python -m bench.run $(BENCH_FLAGS)
+
 clean:
 	rm -rf $(VAR) dbt_project/target dbt_project/logs

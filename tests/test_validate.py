@@ -221,7 +221,8 @@ def build_warehouse(path: Path, *, bad: bool = False, drop_sites: bool = False) 
         con.execute(
             """
             CREATE TABLE marts.trial_links AS
-                SELECT record_id, trial_id, 'nct_id' AS link_rule, 'the record states ' || nct_id AS link_evidence,
+                SELECT record_id, trial_id, 'nct_id' AS link_rule,
+                       'the record states ' || nct_id AS link_evidence,
                        source_name, source_url, nct_id AS stated_nct_id
                 FROM marts.trial_records;
             CREATE TABLE marts.trial_history AS
