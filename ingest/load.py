@@ -1,7 +1,9 @@
 """Load raw snapshots into the build warehouse's `raw` schema, set-based in DuckDB.
 
 Manifests and payloads are read by DuckDB itself (`read_json`, `read_blob`), so loading scales with
-the number of files rather than with Python loops. `raw.manifests` remembers every manifest loaded
+the number of files rather than with Python loops. A document (one content version of one study file,
+API study or page) is stored once; `raw.sightings` records every fetch that saw it, so the warehouse
+knows which version a source showed last even when it reverts to content it had shown before. `raw.manifests` remembers every manifest loaded
 (by path and content hash): a run loads exactly the manifests it has not loaded before — its own, and
 those of any earlier run that fetched but never loaded — and every insert anti-joins on its key, so
 loading twice adds nothing.
@@ -48,6 +50,15 @@ create table if not exists raw.manifests (
     run_date date,
     rows_count integer,
     primary key (manifest_path, manifest_sha256)
+);
+create table if not exists raw.sightings (
+    document_id varchar,
+    fetch_id varchar,
+    source_name varchar,
+    document_key varchar,
+    run_date date,
+    fetched_at timestamptz,
+    primary key (document_id, fetch_id)
 );
 create table if not exists raw.documents (
     document_id varchar primary key,
@@ -218,6 +229,17 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
         select sha256(concat_ws('|', source_name, document_key, content_sha256)) as document_id,
                *
         from documents
+        """
+    )
+    con.execute(
+        """
+        insert into raw.sightings by name
+        select distinct on (document_id, fetch_id)
+            document_id, fetch_id, source_name, document_key, run_date, fetched_at
+        from new_documents n
+        where not exists (
+            select 1 from raw.sightings s where s.document_id = n.document_id and s.fetch_id = n.fetch_id
+        )
         """
     )
     con.execute(

@@ -61,18 +61,19 @@ def set_study(folder: Path, *, status: str, enrollment: int, enrollment_type: st
     (folder / f"{STUDY}.json").write_text(json.dumps(study))
 
 
-def table_rows(db: Path, schema_table: str, exclude: set[str] = frozenset()) -> list[tuple]:
+def columns_of(db: Path, schema_table: str, exclude: set[str] = frozenset()) -> list[str]:
     with duckdb.connect(str(db), read_only=True) as con:
-        columns = [
-            c
-            for (c,) in con.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema || '.' || table_name = ? order by ordinal_position",
-                [schema_table],
-            ).fetchall()
-            if c not in exclude
-        ]
-        select = ", ".join(f'"{c}"::varchar' for c in columns)
+        rows = con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema || '.' || table_name = ? order by ordinal_position",
+            [schema_table],
+        ).fetchall()
+    return [c for (c,) in rows if c not in exclude]
+
+
+def table_rows(db: Path, schema_table: str, exclude: set[str] = frozenset()) -> list[tuple]:
+    select = ", ".join(f'"{c}"::varchar' for c in columns_of(db, schema_table, exclude))
+    with duckdb.connect(str(db), read_only=True) as con:
         return sorted(con.execute(f"select {select} from {schema_table}").fetchall(), key=repr)
 
 
@@ -166,16 +167,20 @@ def test_an_unchanged_night_adds_no_rows(one_night):
     _, sources, warehouse = one_night
     build = warehouse / "build" / "warehouse.duckdb"
     before = row_counts(build)
-    marts_before = {
-        table: table_rows(warehouse / "warehouse.duckdb", f"marts.{table}") for table in MART_TABLES
-    }
+    published = warehouse / "warehouse.duckdb"
+    marts_before = {table: table_rows(published, f"marts.{table}", RUN_TIME_COLUMNS) for table in MART_TABLES}
     refresh(sources, warehouse, "2026-11-11")
     after = row_counts(build)
-    # the fetch log records the second night's 13 fetches (and its manifest); nothing else grows
+    # the fetch log records the second night's 13 fetches, the documents they saw and its manifest;
+    # nothing else grows
     assert after.pop("raw.fetches") == before.pop("raw.fetches") + 13
+    assert after.pop("raw.sightings") == before.pop("raw.sightings") + 13
     assert after.pop("raw.manifests") == before.pop("raw.manifests") + 1
     assert after == before
-    assert {t: table_rows(warehouse / "warehouse.duckdb", f"marts.{t}") for t in MART_TABLES} == marts_before
+    # the same rows; only "last fetched" moved on to the second night
+    assert {t: table_rows(published, f"marts.{t}", RUN_TIME_COLUMNS) for t in MART_TABLES} == marts_before
+    assert query(published, "select count(distinct fetched_at::date) from marts.trial_records") == [(1,)]
+    assert query(build, "select count(*) from raw.sightings where run_date = '2026-11-11'") == [(13,)]
 
 
 def test_a_changed_study_changes_only_its_own_rows(one_night):
@@ -188,24 +193,16 @@ def test_a_changed_study_changes_only_its_own_rows(one_night):
         "sites": "trial_id",
         "criteria": "trial_id",
     }
-    before = {t: table_rows(published, f"marts.{t}") for t in keyed}
+    before = {t: table_rows(published, f"marts.{t}", RUN_TIME_COLUMNS) for t in keyed}
     set_study(folder, status="RECRUITING", enrollment=420, enrollment_type="ESTIMATED")
     refresh(sources, warehouse, "2026-11-11")
     assert query(
         published, "select overall_status, enrollment from marts.trials where trial_id = ?", [STUDY]
     ) == [("RECRUITING", 420)]
     for table in keyed:
-        after = table_rows(published, f"marts.{table}")
+        after = table_rows(published, f"marts.{table}", RUN_TIME_COLUMNS)
         changed = set(before[table]) ^ set(after)
-        with duckdb.connect(str(published), read_only=True) as con:
-            trial_col = [
-                c
-                for (c,) in con.execute(
-                    "select column_name from information_schema.columns where table_schema = 'marts'"
-                    " and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-            ].index("trial_id")
+        trial_col = columns_of(published, f"marts.{table}", RUN_TIME_COLUMNS).index("trial_id")
         assert {row[trial_col] for row in changed} <= {STUDY}, table
     assert query(
         build_db(warehouse), "select count(*) from raw.documents where document_key = ?", [f"{STUDY}.json"]

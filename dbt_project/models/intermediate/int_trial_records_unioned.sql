@@ -1,6 +1,7 @@
 {#-
     Every source's record in one shape, still as stated, keeping only the current version of each
-    record (its newest capture): a record is one document of one source (one study file, one page URL).
+    record (the one its source showed last, see int_record_versions): a record is one document of one
+    source (one study file, one page URL).
 -#}
 with
 
@@ -55,12 +56,22 @@ unioned as (
 
 ),
 
+versions as (
+
+    select * from {{ ref('int_record_versions') }}
+
+),
+
 current_versions as (
 
-    select * from unioned
-    qualify row_number() over (
-        partition by record_id order by fetched_at desc, document_id
-    ) = 1
+    select
+        unioned.* exclude (fetched_at),
+        versions.last_seen_at as fetched_at,
+        versions.current_since as captured_on
+
+    from unioned
+    inner join versions
+        on unioned.document_id = versions.document_id
 
 )
 

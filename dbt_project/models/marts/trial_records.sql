@@ -51,7 +51,7 @@ final as (
         records.document_key,
         records.snapshot_sha256,
         records.fetched_at,
-        records.run_date as captured_on,
+        records.captured_on,
         records.nct_id,
         records.secondary_ids,
         records.org_study_id,

@@ -1,0 +1,87 @@
+{#-
+    The version of each record its source showed last, and since when it has shown it. Nights are
+    ordered by run date (then fetch time), so a late re-run of an old date never overrides a newer
+    night. `current_since` is the first night of the current unbroken streak: a study that goes
+    A → B → A is "A since the third night", not since the first.
+-#}
+with
+
+sightings as (
+
+    select * from {{ ref('stg_raw__sightings') }}
+
+),
+
+sequenced as (
+
+    select
+        *,
+        dense_rank() over (partition by record_id order by run_date, fetched_at) as sighting_seq
+
+    from sightings
+
+),
+
+current_documents as (
+
+    select
+        record_id,
+        document_id,
+        fetched_at as last_seen_at,
+        run_date as last_seen_on
+
+    from sequenced
+    qualify row_number() over (partition by record_id order by sighting_seq desc, document_id) = 1
+
+),
+
+previous_versions as (
+
+    select
+        current_documents.record_id,
+        max(sequenced.sighting_seq) as last_other_seq
+
+    from current_documents
+    inner join sequenced
+        on current_documents.record_id = sequenced.record_id
+        and current_documents.document_id <> sequenced.document_id
+    group by 1
+
+),
+
+streaks as (
+
+    select
+        current_documents.record_id,
+        min(sequenced.run_date) as current_since,
+        min(sequenced.fetched_at) as first_seen_at
+
+    from current_documents
+    inner join sequenced
+        on current_documents.record_id = sequenced.record_id
+        and current_documents.document_id = sequenced.document_id
+    left join previous_versions
+        on current_documents.record_id = previous_versions.record_id
+    where previous_versions.last_other_seq is null
+        or sequenced.sighting_seq > previous_versions.last_other_seq
+    group by 1
+
+),
+
+final as (
+
+    select
+        current_documents.record_id,
+        current_documents.document_id,
+        current_documents.last_seen_at,
+        current_documents.last_seen_on,
+        streaks.current_since,
+        streaks.first_seen_at
+
+    from current_documents
+    inner join streaks
+        on current_documents.record_id = streaks.record_id
+
+)
+
+select * from final
