@@ -1,7 +1,8 @@
 {#-
     One row per captured page with the parser's verdict. The parsing itself is Python
     (`ingest/pages`), called through the DuckDB function `parse_page` that the dbt-duckdb plugin
-    `ingest.dbt_plugin` registers; this model is a table so each page is parsed once per build.
+    `ingest.dbt_plugin` registers; the model is incremental, so each page is parsed once, the night it
+    arrives.
 -#}
 with
 
@@ -9,6 +10,9 @@ source as (
 
     select * from {{ source('pages', 'documents') }}
     where payload_format = 'page'
+    {% if is_incremental() %}
+    and document_id not in (select document_id from {{ this }})
+    {% endif %}
 
 ),
 
