@@ -1,12 +1,14 @@
 """Load raw snapshots into the build warehouse's `raw` schema, set-based in DuckDB.
 
 Manifests and payloads are read by DuckDB itself (`read_json`, `read_blob`), so loading scales with
-the number of files rather than with Python loops. A document (one content version of one study file,
-API study or page) is stored once; `raw.sightings` records every fetch that saw it, so the warehouse
-knows which version a source showed last even when it reverts to content it had shown before. `raw.manifests` remembers every manifest loaded
-(by path and content hash): a run loads exactly the manifests it has not loaded before — its own, and
-those of any earlier run that fetched but never loaded — and every insert anti-joins on its key, so
-loading twice adds nothing.
+the number of files rather than with Python loops.
+
+- A document (one content version of one study file, API study or page) is stored once;
+  `raw.sightings` records every fetch that saw it, so the warehouse knows which version a source
+  showed last even when it reverts to content it had shown before.
+- `raw.manifests` remembers every manifest loaded (by path and content hash): a run loads exactly
+  the manifests it has not loaded before (its own, and those of any earlier run that fetched but
+  never loaded), and every insert anti-joins on its key, so loading twice adds nothing.
 """
 
 from __future__ import annotations

@@ -236,7 +236,21 @@ def published_counts(published_db: Path) -> dict[str, int]:
     from ingest.publish import connect_published
 
     with connect_published(published_db) as con:
-        tables = ["trial_records", "trials", "arms", "criteria", "sites", "quarantine"]
+        tables = [
+            "trial_records",
+            "trials",
+            "arms",
+            "criteria",
+            "sites",
+            "interventions",
+            "trial_contacts",
+            "outcomes",
+            "trial_references",
+            "trial_links",
+            "trial_conflicts",
+            "trial_history",
+            "quarantine",
+        ]
         return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables}
 
 
