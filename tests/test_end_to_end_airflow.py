@@ -66,9 +66,9 @@ def test_seed_000_page_reaches_the_marts(published):
     row = query(
         published,
         """
-        select overall_status, phases, enrollment, start_date, completion_date, study_type, layout
-        from marts.trials join marts.trial_records using (trial_id)
-        where trial_id = 'NCT06691152'
+        select t.overall_status, t.phases, t.enrollment, t.start_date, t.completion_date, t.study_type, r.layout
+        from marts.trials t join marts.trial_records r on r.trial_id = t.trial_id
+        where t.trial_id = 'NCT06691152'
         """,
     )
     assert row == [
