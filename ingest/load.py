@@ -178,88 +178,127 @@ def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None
     )
 
 
+# Payloads are read this many files at a time, so memory stays flat however large the night is.
+READ_BATCH_FILES = 5_000
+
+DOCUMENT_COLUMNS = """
+    document_id, fetch_id, source_name, source_kind, url, document_key, run_date, fetched_at, http_status,
+    content_type, sha256, content_sha256, bytes, payload_path, payload_format
+"""
+
+
 def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
-    """One document per page or study payload; API pages are exploded into one document per study."""
-    pending = con.execute(
-        """
-        select distinct payload_path from new_fetches
-        where payload_path is not null and payload_format in ('page', 'ctgov_study', 'ctgov_api_page')
-        """
-    ).fetchall()
-    if not pending:
-        return
-    files = [str(raw_root / p) for (p,) in pending]
+    """One document per page or study payload; API pages are exploded into one document per study.
+
+    A page or study file's document id follows from its manifest row alone (source, key, content
+    hash), so payloads already held are never read again: a night that re-fetches an unchanged bulk
+    download only adds sightings.
+    """
     con.execute(
         """
-        create or replace temp table payloads as
-        select replace(filename, ?, '') as payload_path,
-               content,
-               try(decode(content)) as text
-        from read_blob(?)
-        """,
-        [str(raw_root) + "/", files],
+        create or replace temp table single_sightings as
+        select sha256(concat_ws('|', source_name, document_key, sha256)) as document_id,
+               * exclude (error, filename),
+               sha256 as content_sha256
+        from new_fetches
+        where payload_path is not null and payload_format in ('page', 'ctgov_study')
+        """
     )
-    _repair_invalid_utf8(con)
+    _insert_sightings(con, "single_sightings")
     con.execute(
         """
-        create or replace temp table new_documents as
-        with fetches as (
-            select * from new_fetches where payload_path is not null
-        ),
-        single as (
-            select f.*, p.text as body, p.is_valid_utf8, f.sha256 as content_sha256
-            from fetches f join payloads p using (payload_path)
-            where f.payload_format in ('page', 'ctgov_study')
-        ),
-        api_studies as (
-            select f.* exclude (document_key, payload_format),
-                   study::varchar as body,
-                   true as is_valid_utf8,
-                   json_extract_string(study, '$.protocolSection.identificationModule.nctId')
-                       as document_key,
-                   'ctgov_study' as payload_format
-            from fetches f
-            join payloads p using (payload_path),
-                 unnest(cast(json_extract(p.text, '$.studies') as json[])) as s(study)
-            where f.payload_format = 'ctgov_api_page' and p.is_valid_utf8
-        ),
-        documents as (
-            select * exclude (error, filename) from single
-            union all by name
-            select * exclude (error, filename), sha256(body) as content_sha256 from api_studies
+        create or replace temp table documents_to_read as
+        select distinct on (document_id) *
+        from single_sightings s
+        where not exists (select 1 from raw.documents d where d.document_id = s.document_id)
+        order by document_id, fetched_at
+        """
+    )
+    paths = [
+        p for (p,) in con.execute("select distinct payload_path from documents_to_read order by 1").fetchall()
+    ]
+    prefix = str(raw_root) + "/"
+    for start in range(0, len(paths), READ_BATCH_FILES):
+        batch = [prefix + p for p in paths[start : start + READ_BATCH_FILES]]
+        con.execute(
+            f"""
+            insert into raw.documents by name
+            select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))},
+                   try(decode(blobs.content)) is not null as is_valid_utf8,
+                   try(decode(blobs.content)) as body
+            from read_blob(?) as blobs
+            join documents_to_read as d on d.payload_path = replace(blobs.filename, ?, '')
+            """,
+            [batch, prefix],
         )
-        select sha256(concat_ws('|', source_name, document_key, content_sha256)) as document_id,
-               *
-        from documents
-        """
-    )
+    _repair_invalid_utf8(con, raw_root)
+    _load_api_pages(con, raw_root)
+
+
+def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
     con.execute(
-        """
+        f"""
         insert into raw.sightings by name
         select distinct on (document_id, fetch_id)
             document_id, fetch_id, source_name, document_key, run_date, fetched_at
-        from new_documents n
+        from {table} n
         where not exists (
             select 1 from raw.sightings s where s.document_id = n.document_id and s.fetch_id = n.fetch_id
         )
         """
     )
+
+
+def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
+    """An API page holds many studies: each becomes its own document, keyed by its NCT ID."""
+    pages = [
+        str(raw_root / p)
+        for (p,) in con.execute(
+            """
+            select distinct payload_path from new_fetches
+            where payload_path is not null and payload_format = 'ctgov_api_page'
+            """
+        ).fetchall()
+    ]
+    if not pages:
+        return
     con.execute(
         """
+        create or replace temp table api_sightings as
+        with studies as (
+            select f.* exclude (document_key, payload_format, error, filename),
+                   study::varchar as body,
+                   json_extract_string(study, '$.protocolSection.identificationModule.nctId') as document_key,
+                   'ctgov_study' as payload_format
+            from new_fetches f
+            join read_blob(?) as blobs on f.payload_path = replace(blobs.filename, ?, ''),
+                 unnest(cast(json_extract(try(decode(blobs.content)), '$.studies') as json[])) as s(study)
+            where f.payload_format = 'ctgov_api_page'
+        )
+        select sha256(concat_ws('|', source_name, document_key, sha256(body))) as document_id,
+               *,
+               sha256(body) as content_sha256
+        from studies
+        """,
+        [pages, str(raw_root) + "/"],
+    )
+    _insert_sightings(con, "api_sightings")
+    con.execute(
+        f"""
         insert into raw.documents by name
-        select distinct on (document_id) n.* from new_documents n
+        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, body
+        from api_sightings n
         where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
         order by document_id, fetched_at
         """
     )
 
 
-def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection) -> None:
-    """Keep a payload that is not valid UTF-8: decode it with replacement characters and flag it."""
-    bad = con.execute("select payload_path, content from payloads where text is null").fetchall()
-    con.execute("alter table payloads add column is_valid_utf8 boolean default true")
-    for payload_path, content in bad:
-        con.execute(
-            "update payloads set text = ?, is_valid_utf8 = false where payload_path = ?",
-            [bytes(content).decode("utf-8", errors="replace"), payload_path],
-        )
+def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
+    """Keep a payload that is not valid UTF-8: decode it with replacement characters, flagged."""
+    broken = con.execute(
+        "select document_id, payload_path from raw.documents where body is null and not is_valid_utf8"
+    ).fetchall()
+    for document_id, payload_path in broken:
+        text = (raw_root / payload_path).read_bytes().decode("utf-8", errors="replace")
+        con.execute("update raw.documents set body = ? where document_id = ?", [text, document_id])
