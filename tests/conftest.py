@@ -62,10 +62,8 @@ def cli_warehouse(tmp_path_factory) -> Path:
     return warehouse
 
 
-@pytest.fixture(scope="session")
-def airflow_warehouse(tmp_path_factory) -> Path:
-    """`airflow dags test trials_refresh` once on the bundled samples (after `airflow db migrate`)."""
-    warehouse = tmp_path_factory.mktemp("airflow-warehouse")
+def run_dag(warehouse: Path, sources_file: Path, logical_date: str | None = None) -> None:
+    """`airflow dags test trials_refresh` (after `airflow db migrate`), its log kept in the warehouse."""
     env = airflow_env()
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
     subprocess.run(
@@ -74,17 +72,26 @@ def airflow_warehouse(tmp_path_factory) -> Path:
         check=True,
         capture_output=True,
     )
-    conf = json.dumps({"sources_file": str(SAMPLE_SOURCES), "warehouse_dir": str(warehouse)})
-    result = subprocess.run(
-        [str(BIN / "airflow"), "dags", "test", "trials_refresh", "-c", conf],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    log = warehouse / "dags-test.log"
+    conf = json.dumps({"sources_file": str(sources_file), "warehouse_dir": str(warehouse)})
+    command = [
+        str(BIN / "airflow"),
+        "dags",
+        "test",
+        "trials_refresh",
+        *([logical_date] if logical_date else []),
+    ]
+    result = subprocess.run([*command, "-c", conf], env=env, capture_output=True, text=True, timeout=1800)
+    warehouse.mkdir(parents=True, exist_ok=True)
+    log = warehouse / f"dags-test-{logical_date or 'now'}.log"
     log.write_text(result.stdout + result.stderr)
     assert result.returncode == 0, f"airflow dags test failed, see {log}:\n{result.stderr[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def airflow_warehouse(tmp_path_factory) -> Path:
+    """`airflow dags test trials_refresh` once on the bundled samples."""
+    warehouse = tmp_path_factory.mktemp("airflow-warehouse")
+    run_dag(warehouse, SAMPLE_SOURCES)
     return warehouse
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 from datetime import date
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import SAMPLE_CTGOV, query, run_dag, write_sources
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +67,8 @@ def test_seed_000_page_reaches_the_marts(published):
     row = query(
         published,
         """
-        select t.overall_status, t.phases, t.enrollment, t.start_date, t.completion_date, t.study_type, r.layout
+        select t.overall_status, t.phases, t.enrollment, t.start_date, t.completion_date, t.study_type,
+               r.layout
         from marts.trials t join marts.trial_records r on r.trial_id = t.trial_id
         where t.trial_id = 'NCT06691152'
         """,
@@ -109,3 +111,43 @@ def test_snapshots_and_manifests_are_partitioned_by_source_and_run_date(airflow_
     payloads = [p for p in raw.glob("source=*/run_date=*/*") if p.name != "manifest.jsonl"]
     assert len(payloads) == 18
     assert all(not p.stat().st_mode & stat.S_IWUSR for p in payloads)
+
+
+@pytest.fixture(scope="module")
+def two_dag_nights(tmp_path_factory):
+    """The DAG on two nights; between them NCT06171568 starts recruiting with a new target."""
+    tmp = tmp_path_factory.mktemp("dag-nights")
+    folder = tmp / "ctgov"
+    shutil.copytree(SAMPLE_CTGOV, folder)
+    sources = write_sources(
+        tmp / "sources.yml", [{"name": "ctgov", "kind": "ctgov_bulk", "path": str(folder)}]
+    )
+    warehouse = tmp / "wh"
+    run_dag(warehouse, sources, "2026-11-01")
+    first = query(warehouse / "warehouse.duckdb", "select count(*) from marts.trial_records")
+    study = json.loads((folder / "NCT06171568.json").read_text())
+    study["protocolSection"]["statusModule"]["overallStatus"] = "RECRUITING"
+    study["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = 420
+    (folder / "NCT06171568.json").write_text(json.dumps(study))
+    run_dag(warehouse, sources, "2026-11-02")
+    return warehouse, first
+
+
+def test_dag_nights_build_history_without_duplicates(two_dag_nights):
+    warehouse, first_night_records = two_dag_nights
+    published = warehouse / "warehouse.duckdb"
+    assert query(
+        published,
+        """
+        select overall_status, enrollment, valid_from::varchar, valid_to::varchar from marts.trial_history
+        where trial_id = 'NCT06171568' order by valid_from
+        """,
+    ) == [
+        ("NOT_YET_RECRUITING", 400, "2026-11-01", "2026-11-02"),
+        ("RECRUITING", 420, "2026-11-02", None),
+    ]
+    assert query(published, "select count(*) from marts.trial_records") == first_night_records == [(13,)]
+    assert query(published, "select count(*) from raw.documents") == [(14,)]
+    assert query(published, "select count(*), count(distinct trial_id) from marts.trial_history") == [
+        (14, 13)
+    ]
