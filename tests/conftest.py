@@ -25,6 +25,7 @@ def airflow_env(**extra: str) -> dict[str, str]:
     env.setdefault("AIRFLOW_HOME", str(REPO / "var" / "airflow"))
     env.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
     env.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    env.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     return env
