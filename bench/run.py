@@ -75,7 +75,7 @@ def _tree_rss(proc) -> int:
 def run_step(
     name: str, kind: str, kwargs: dict, work: Path, *, profile: Path | None = None, env: dict | None = None
 ) -> dict:
-    """Run `bench.step` in a fresh process; wall time from spawn to exit, peak RSS from wait4."""
+    """Run `bench.step` in a fresh process; wall time from spawn to exit, peak RSS its own VmHWM."""
     import psutil
 
     steps = work / "steps"
@@ -131,10 +131,16 @@ def run_step(
         "inner_s": record.get("inner_s"),
         "startup_s": round(wall - (record.get("inner_s") or 0), 3),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # The step's own high-water mark (VmHWM) or the sampled process tree, whichever is higher;
+        # wait4's ru_maxrss is kept for reference but includes the parent's RSS at spawn (Linux).
+        "peak_rss_mb": round(
+            max(record.get("vmhwm_mb") or 0.0, max((m for _, m in samples), default=0.0)), 1
+        ),
         "sampled_peak_rss_mb": round(max((m for _, m in samples), default=0.0), 1),
+        "wait4_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
         "log": str(log),
         "result": record.get("result"),
+        "code": record.get("code"),
     }
     if len(samples) > 2:
         stride = max(1, len(samples) // 120)
@@ -261,7 +267,7 @@ def machine() -> dict:
 
 def code_state() -> dict:
     """Which code was measured: HEAD, uncommitted paths, and a digest of the pipeline's own files."""
-    import hashlib
+    from bench.step import pipeline_digest
 
     def git(*args):
         try:
@@ -269,12 +275,6 @@ def code_state() -> dict:
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    digest = hashlib.sha256()
-    for folder in ("ingest", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "expectations"):
-        for f in sorted((REPO / folder).rglob("*")):
-            if f.is_file() and "__pycache__" not in f.parts:
-                digest.update(f.relative_to(REPO).as_posix().encode())
-                digest.update(f.read_bytes())
     dirty = [
         line[3:]
         for line in git("status", "--porcelain").splitlines()
@@ -289,12 +289,7 @@ def code_state() -> dict:
             )
         )
     ]
-    return {
-        "commit": git("rev-parse", "HEAD").strip(),
-        "uncommitted_paths": len(dirty),
-        "uncommitted_sample": dirty[:20],
-        "pipeline_sha256": digest.hexdigest(),
-    }
+    return {**pipeline_digest(), "uncommitted_paths": len(dirty), "uncommitted_sample": dirty[:20]}
 
 
 def dbt_timings(target: Path, top: int = 15) -> dict:
@@ -547,13 +542,20 @@ def bench(
     targets = {}
     for key, (op, limit) in TARGETS.items():
         value = measured.get(key)
+        basis = f"measured at {n:,} studies"
+        if key == "full_rebuild_s" and n < 500_000:
+            value, basis = measured["projected_full_rebuild_500k_s"], f"projected linearly from {n:,} studies"
         ok = value is not None and {"<=": value <= limit, "<": value < limit, ">=": value >= limit}[op]
-        targets[key] = {"target": f"{op} {limit:g}", "value": value, "met": ok}
+        targets[key] = {"target": f"{op} {limit:g}", "value": value, "basis": basis, "met": ok}
     results = {
         **figures,
         **derived,
         "targets": targets,
-        "targets_note": "targets are stated for 500,000 studies; at a smaller N compare the projection",
+        "targets_note": (
+            "targets are stated for 500,000 studies: full_rebuild_s is judged on its linear projection; "
+            "the other figures are judged as measured at this N, which for time and memory is a lower bound "
+            "at 500k"
+        ),
         "machine": machine(),
         "code": code,
         "corpus": {k: v for k, v in manifest.items() if k not in ("changes", "bad_pages")},
@@ -715,6 +717,50 @@ def partial_bench(
     return out
 
 
+def resume_partial(work: Path, results_path: Path, stop_after: str) -> dict:
+    """Continue a partial run's rebuild where it stopped (same warehouse), up to `stop_after`."""
+    out = json.loads(results_path.read_text())
+    wh = str(work / "warehouse")
+    day = out["corpus"]["rebuild_date"]
+    done = {s["step"] for s in out["rebuild"]["steps"] if s["ok"]}
+    t_start = time.perf_counter()
+    for name, kind, kwargs in (
+        ("rebuild_load", "load", {"warehouse_dir": wh, "run_date": None}),
+        ("rebuild_transform", "transform", {"warehouse_dir": wh}),
+        ("rebuild_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_rebuild"}),
+        (
+            "rebuild_publish",
+            "publish",
+            {"warehouse_dir": wh, "run_date": day, "sources_file": str(work / "sources" / "nightly.yml")},
+        ),
+    ):
+        if name not in done:
+            t0 = time.perf_counter()
+            try:
+                step = run_step(name, kind, kwargs, work)
+            except BenchError as exc:
+                step = {
+                    "step": name,
+                    "kind": kind,
+                    "ok": False,
+                    "wall_s": round(time.perf_counter() - t0, 1),
+                    "error": str(exc)[:4000],
+                }
+            out["rebuild"]["steps"] = [s for s in out["rebuild"]["steps"] if s["step"] != name] + [step]
+            out["stop_after"] = stop_after
+            out["resumed_wall_s"] = round(time.perf_counter() - t_start, 1)
+            results_path.write_text(json.dumps(out, indent=1, default=str))
+            print(
+                f"   {name:<20} {step['wall_s']:>9.1f} s  ok={step['ok']}  peak {step.get('peak_rss_mb')} MB",
+                flush=True,
+            )
+            if not step["ok"]:
+                break
+        if name.endswith(stop_after):
+            break
+    return out
+
+
 def sample_study_files(manifest: dict, k: int, work: Path) -> list[str]:
     """k study files spread evenly over the corpus (withheld ones included, as they come)."""
     if manifest["zipped"]:
@@ -820,6 +866,9 @@ def main(argv: list[str] | None = None) -> None:
         help="partial run (for an N that does not fit): floor, peer, pages, then rebuild up to here",
     )
     ap.add_argument("--zip", action="store_true", help="with --stop-after: generate the corpus as ctgov.zip")
+    ap.add_argument(
+        "--resume", action="store_true", help="with --stop-after: continue that partial run's rebuild"
+    )
     args = ap.parse_args(argv)
     work = (args.work or REPO / "var" / "bench" / str(args.n)).resolve()
     if args.stop_after:
@@ -828,6 +877,9 @@ def main(argv: list[str] | None = None) -> None:
             if (args.results != REPO / "bench" / "results.json")
             else work / "results_partial.json"
         )
+        if args.resume:
+            resume_partial(work, results.resolve(), args.stop_after)
+            return
         partial_bench(
             args.n,
             args.seed,

@@ -173,8 +173,44 @@ def _version(dist: str) -> str | None:
 KINDS = {"floor": floor, "peer": peer, "pages": pages}
 
 
+def pipeline_digest() -> dict:
+    """HEAD and a digest of the pipeline's files as this step saw them (others may edit meanwhile)."""
+    import hashlib
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for folder in ("ingest", "dbt_project/models", "dbt_project/macros", "dbt_project/seeds", "expectations"):
+        for f in sorted((repo / folder).rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                digest.update(f.relative_to(repo).as_posix().encode())
+                digest.update(f.read_bytes())
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=30
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        head = None
+    return {"commit": head, "pipeline_sha256": digest.hexdigest()}
+
+
+def _vmhwm_mb() -> float | None:
+    """This process's own RSS high-water mark (VmHWM).
+
+    ru_maxrss is not enough: Linux carries the parent's high-water mark over exec into the child's
+    ru_maxrss, so a small step spawned by a large parent would report the parent's memory.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
 def _limit_duckdb() -> dict | None:
-    """BENCH_DUCKDB_MEMORY_LIMIT / BENCH_DUCKDB_TEMP_LIMIT: cap every DuckDB connection this step opens.
+    """BENCH_DUCKDB_MEMORY_LIMIT / _TEMP_LIMIT / _CONFIG: settings for every DuckDB connection of this step.
 
     Off by default (the pipeline's own settings are measured). A run at a size that may not fit
     (500,000 studies) sets them so one step cannot take the whole shared machine.
@@ -184,6 +220,8 @@ def _limit_duckdb() -> dict | None:
         config["memory_limit"] = os.environ["BENCH_DUCKDB_MEMORY_LIMIT"]
     if os.environ.get("BENCH_DUCKDB_TEMP_LIMIT"):
         config["max_temp_directory_size"] = os.environ["BENCH_DUCKDB_TEMP_LIMIT"]
+    if os.environ.get("BENCH_DUCKDB_CONFIG"):  # a diagnostic: other settings, as JSON
+        config.update(json.loads(os.environ["BENCH_DUCKDB_CONFIG"]))
     if not config:
         return None
     import duckdb
@@ -205,7 +243,7 @@ def main(argv: list[str]) -> int:
     out = Path(spec["out"])
     kind, kwargs = spec["kind"], spec.get("kwargs", {})
     t0, c0 = time.perf_counter(), time.process_time()
-    record: dict = {"kind": kind, "duckdb_limits": limits}
+    record: dict = {"kind": kind, "duckdb_limits": limits, "code": pipeline_digest()}
     try:
         fn = KINDS.get(kind)
         result = fn(**kwargs) if fn else _pipeline(kind, kwargs)
@@ -215,6 +253,7 @@ def main(argv: list[str]) -> int:
     record["inner_s"] = round(time.perf_counter() - t0, 3)
     record["inner_cpu_s"] = round(time.process_time() - c0, 3)
     record["self_maxrss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    record["vmhwm_mb"] = _vmhwm_mb()
     out.write_text(json.dumps(record, default=str, indent=1))
     return 0 if record["ok"] else 1
 
