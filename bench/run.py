@@ -352,6 +352,64 @@ def published_checks(published: Path, manifest: dict) -> dict:
 # ---------------------------------------------------------------------------- the run
 
 
+def rebuild_plan(wh: str, rebuild_day: str, nightly_yml: Path) -> list[tuple[str, str, dict]]:
+    """The full rebuild's steps, in order: the real pipeline step functions on the raw snapshots."""
+    return [
+        ("rebuild_load", "load", {"warehouse_dir": wh, "run_date": None}),
+        ("rebuild_transform", "transform", {"warehouse_dir": wh}),
+        ("rebuild_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_rebuild"}),
+        (
+            "rebuild_publish",
+            "publish",
+            {"warehouse_dir": wh, "run_date": rebuild_day, "sources_file": str(nightly_yml)},
+        ),
+    ]
+
+
+def run_step_recorded(name: str, kind: str, kwargs: dict, work: Path) -> dict:
+    """`run_step`, but a failing step becomes a record (ok False, its error) instead of an exception."""
+    t0 = time.perf_counter()
+    try:
+        return run_step(name, kind, kwargs, work)
+    except BenchError as exc:
+        return {
+            "step": name,
+            "kind": kind,
+            "ok": False,
+            "wall_s": round(time.perf_counter() - t0, 1),
+            "error": str(exc)[:4000],
+        }
+
+
+def fetch_corpus(warehouse: Path, manifest: dict, rebuild_yml: Path, rebuild_day: str, work: Path) -> dict:
+    """Snapshot the corpus into the raw store (both sources) and mark the store as this corpus's."""
+    steps = [
+        run_step(
+            f"fetch_{src}",
+            "fetch",
+            {
+                "sources_file": str(rebuild_yml),
+                "source_name": src,
+                "run_date": rebuild_day,
+                "warehouse_dir": str(warehouse),
+            },
+            work,
+        )
+        for src in (BULK_SOURCE, PAGES_SOURCE)
+    ]
+    fetch = {
+        "wall_s": round(sum(s["wall_s"] for s in steps), 3),
+        "peak_rss_mb": max(s["peak_rss_mb"] for s in steps),
+        "steps": steps,
+        "reused": False,
+    }
+    corpus = {k: manifest[k] for k in ("generator_version", "studies", "seed", "pages", "zipped", "path")}
+    (warehouse / "raw" / ".bench-corpus.json").write_text(
+        json.dumps({"corpus": corpus, "fetch": fetch}, indent=1)
+    )
+    return fetch
+
+
 def bench(
     n: int,
     seed: int,
@@ -388,53 +446,12 @@ def bench(
             )
         else:
             print("== fetch: corpus -> raw snapshot store", flush=True)
-            steps = [
-                run_step(
-                    f"fetch_{src}",
-                    "fetch",
-                    {
-                        "sources_file": str(rebuild_yml),
-                        "source_name": src,
-                        "run_date": rebuild_day,
-                        "warehouse_dir": wh,
-                    },
-                    work,
-                )
-                for src in (BULK_SOURCE, PAGES_SOURCE)
-            ]
-            fetch = {
-                "wall_s": round(sum(s["wall_s"] for s in steps), 3),
-                "peak_rss_mb": max(s["peak_rss_mb"] for s in steps),
-                "steps": steps,
-                "reused": False,
-            }
-            marker = warehouse / "raw" / ".bench-corpus.json"
-            marker.write_text(
-                json.dumps(
-                    {
-                        "corpus": {
-                            k: manifest[k]
-                            for k in ("generator_version", "studies", "seed", "pages", "zipped", "path")
-                        },
-                        "fetch": fetch,
-                    },
-                    indent=1,
-                )
-            )
+            fetch = fetch_corpus(warehouse, manifest, rebuild_yml, rebuild_day, work)
 
         # -- full rebuild
         print("== full rebuild: load -> dbt build -> GX -> publish", flush=True)
         rebuild_steps = []
-        for name, kind, kwargs in (
-            ("rebuild_load", "load", {"warehouse_dir": wh, "run_date": None}),
-            ("rebuild_transform", "transform", {"warehouse_dir": wh}),
-            ("rebuild_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_rebuild"}),
-            (
-                "rebuild_publish",
-                "publish",
-                {"warehouse_dir": wh, "run_date": rebuild_day, "sources_file": str(nightly_yml)},
-            ),
-        ):
+        for name, kind, kwargs in rebuild_plan(wh, rebuild_day, nightly_yml):
             step = run_step(name, kind, kwargs, work)
             rebuild_steps.append(step)
             print(f"   {name:<20} {step['wall_s']:>9.1f} s  peak {step['peak_rss_mb']:>8.0f} MB", flush=True)
@@ -633,38 +650,7 @@ def partial_bench(
         out["fetch"] = dict(previous["fetch"], reused=True)
     else:
         print("== fetch", flush=True)
-        steps = [
-            run_step(
-                f"fetch_{src}",
-                "fetch",
-                {
-                    "sources_file": str(rebuild_yml),
-                    "source_name": src,
-                    "run_date": rebuild_day,
-                    "warehouse_dir": wh,
-                },
-                work,
-            )
-            for src in (BULK_SOURCE, PAGES_SOURCE)
-        ]
-        out["fetch"] = {
-            "wall_s": round(sum(s["wall_s"] for s in steps), 3),
-            "peak_rss_mb": max(s["peak_rss_mb"] for s in steps),
-            "steps": steps,
-            "reused": False,
-        }
-        (warehouse / "raw" / ".bench-corpus.json").write_text(
-            json.dumps(
-                {
-                    "corpus": {
-                        k: manifest[k]
-                        for k in ("generator_version", "studies", "seed", "pages", "zipped", "path")
-                    },
-                    "fetch": out["fetch"],
-                },
-                indent=1,
-            )
-        )
+        out["fetch"] = fetch_corpus(warehouse, manifest, rebuild_yml, rebuild_day, work)
     print(f"   fetch {out['fetch']['wall_s']:.1f} s", flush=True)
     save()
     raw_glob = str(warehouse / "raw" / f"source={BULK_SOURCE}" / f"run_date={rebuild_day}" / "*.json")
@@ -683,27 +669,8 @@ def partial_bench(
     save()
     print("== rebuild steps", flush=True)
     out["rebuild"] = {"steps": []}
-    for name, kind, kwargs in (
-        ("rebuild_load", "load", {"warehouse_dir": wh, "run_date": None}),
-        ("rebuild_transform", "transform", {"warehouse_dir": wh}),
-        ("rebuild_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_rebuild"}),
-        (
-            "rebuild_publish",
-            "publish",
-            {"warehouse_dir": wh, "run_date": rebuild_day, "sources_file": str(nightly_yml)},
-        ),
-    ):
-        t0 = time.perf_counter()
-        try:
-            step = run_step(name, kind, kwargs, work)
-        except BenchError as exc:
-            step = {
-                "step": name,
-                "kind": kind,
-                "ok": False,
-                "wall_s": round(time.perf_counter() - t0, 1),
-                "error": str(exc)[:4000],
-            }
+    for name, kind, kwargs in rebuild_plan(wh, rebuild_day, nightly_yml):
+        step = run_step_recorded(name, kind, kwargs, work)
         out["rebuild"]["steps"].append(step)
         print(
             f"   {name:<20} {step['wall_s']:>9.1f} s  ok={step['ok']}  peak {step.get('peak_rss_mb')} MB",
@@ -724,28 +691,9 @@ def resume_partial(work: Path, results_path: Path, stop_after: str) -> dict:
     day = out["corpus"]["rebuild_date"]
     done = {s["step"] for s in out["rebuild"]["steps"] if s["ok"]}
     t_start = time.perf_counter()
-    for name, kind, kwargs in (
-        ("rebuild_load", "load", {"warehouse_dir": wh, "run_date": None}),
-        ("rebuild_transform", "transform", {"warehouse_dir": wh}),
-        ("rebuild_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_rebuild"}),
-        (
-            "rebuild_publish",
-            "publish",
-            {"warehouse_dir": wh, "run_date": day, "sources_file": str(work / "sources" / "nightly.yml")},
-        ),
-    ):
+    for name, kind, kwargs in rebuild_plan(wh, day, work / "sources" / "nightly.yml"):
         if name not in done:
-            t0 = time.perf_counter()
-            try:
-                step = run_step(name, kind, kwargs, work)
-            except BenchError as exc:
-                step = {
-                    "step": name,
-                    "kind": kind,
-                    "ok": False,
-                    "wall_s": round(time.perf_counter() - t0, 1),
-                    "error": str(exc)[:4000],
-                }
+            step = run_step_recorded(name, kind, kwargs, work)
             out["rebuild"]["steps"] = [s for s in out["rebuild"]["steps"] if s["step"] != name] + [step]
             out["stop_after"] = stop_after
             out["resumed_wall_s"] = round(time.perf_counter() - t_start, 1)
