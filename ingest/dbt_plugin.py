@@ -1,29 +1,50 @@
-"""dbt-duckdb plugin: registers the page parser as DuckDB functions so staging models stay SQL.
+"""dbt-duckdb plugin: registers the text parsers as DuckDB functions so the models stay SQL.
 
 Enabled in `dbt_project/profiles.yml` (`plugins: [{module: ingest.dbt_plugin}]`). Raw text stays the
-input of the staging models; the functions return JSON that the models unpack with DuckDB's JSON
-functions.
+input of the models; the functions return JSON that the models unpack with DuckDB's JSON functions.
+Both are vectorised (DuckDB passes a whole Arrow vector per call) and spread large vectors over worker
+processes (`ingest.parallel`), so parsing uses every core rather than one under the GIL.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
+import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from ingest.parallel import map_batch
 
-def parse_page_json(body: str | None, url: str | None) -> str:
-    """`parse_page` as JSON text; a NULL body is reported as an empty one."""
+
+def parse_pages_json(pairs: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """`parse_page` of each (body, url) as JSON text; a NULL body is reported as an empty one."""
     from ingest.pages import parse_page
 
-    return json.dumps(parse_page(body or "", url), ensure_ascii=False)
+    return [json.dumps(parse_page(body or "", url), ensure_ascii=False) for body, url in pairs]
 
 
-def split_criteria_json(text: str | None) -> str:
+def split_criteria_json(texts: Sequence[str | None]) -> list[str]:
+    """`split_criteria` of each text as JSON text (`[]` for NULL or blank text)."""
     from ingest.pages import split_criteria
 
-    return json.dumps(split_criteria(text), ensure_ascii=False)
+    return [json.dumps(split_criteria(text), ensure_ascii=False) for text in texts]
+
+
+def _parse_page_vector(bodies: pa.Array, urls: pa.Array) -> pa.Array:
+    pairs = list(zip(bodies.to_pylist(), urls.to_pylist(), strict=True))
+    return pa.array(map_batch(parse_pages_json, pairs), type=pa.string())
+
+
+def _split_criteria_vector(texts: pa.Array) -> pa.Array:
+    return pa.array(map_batch(split_criteria_json, texts.to_pylist()), type=pa.string())
+
+
+_FUNCTIONS = (
+    ("parse_page", _parse_page_vector, ["VARCHAR", "VARCHAR"]),
+    ("split_criteria", _split_criteria_vector, ["VARCHAR"]),
+)
 
 
 def register_functions(conn: DuckDBPyConnection) -> None:
@@ -34,13 +55,14 @@ def register_functions(conn: DuckDBPyConnection) -> None:
             "select function_name from duckdb_functions() where function_type = 'scalar'"
         ).fetchall()
     }
-    for name, fn in (("parse_page", parse_page_json), ("split_criteria", split_criteria_json)):
+    for name, fn, parameters in _FUNCTIONS:
         if name not in existing:
             conn.create_function(
                 name,
                 fn,
-                ["VARCHAR", "VARCHAR"][: fn.__code__.co_argcount],
+                parameters,
                 "VARCHAR",
+                type="arrow",
                 null_handling="special",
                 side_effects=False,
             )

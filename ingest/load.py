@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.settings import duckdb_config
+
 log = logging.getLogger(__name__)
 
 MANIFEST_COLUMNS = {
@@ -102,7 +104,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
     """Load every manifest (of run dates up to `up_to`) not loaded before, with its payloads."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     candidates = {str(p.relative_to(raw_root)): p for p in manifest_paths(raw_root, up_to)}
-    with duckdb.connect(str(db_path)) as con:
+    with duckdb.connect(str(db_path), config=duckdb_config()) as con:
         ensure_schema(con)
         loaded = {
             tuple(row)

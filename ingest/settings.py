@@ -26,3 +26,16 @@ def default_warehouse_dir() -> Path:
 
 def default_raw_dir() -> Path:
     return home() / "raw"
+
+
+def duckdb_config() -> dict[str, str | bool]:
+    """Settings for every DuckDB connection that builds the warehouse (load, dbt, validate).
+
+    DuckDB takes 80% of RAM by default; a bounded limit makes big joins and sorts spill to disk next to
+    the database file instead, so a rebuild of the whole registry fits beside Airflow on one machine.
+    Tables carry no order of their own, so DuckDB need not keep insertion order (which costs memory).
+    """
+    return {
+        "memory_limit": os.environ.get("TRIALWH_DUCKDB_MEMORY_LIMIT", "4GB"),
+        "preserve_insertion_order": False,
+    }

@@ -1,7 +1,6 @@
 {#-
-    Eligibility text split into inclusion and exclusion criteria with their nesting, by the Python
-    splitter `ingest.pages.split_criteria` (registered as the DuckDB function `split_criteria`), so
-    ClinicalTrials.gov records and pages share one implementation.
+    Every record's criteria: its eligibility text's split (int_eligibility_texts_split), one row per
+    criterion, keyed by record, kind and nesting path.
 -#}
 with
 
@@ -12,20 +11,20 @@ records as (
 
 ),
 
+texts as (
+
+    select * from {{ ref('int_eligibility_texts_split') }}
+
+),
+
 split as (
 
     select
         records.record_id,
-        criterion.item
+        unnest(texts.criteria) as item
 
-    from records,
-        unnest(
-            from_json(
-                split_criteria(records.eligibility_text),
-                '[{"kind": "VARCHAR", "path": "VARCHAR", "parent_path": "VARCHAR", "ordinal": "INTEGER",
-                   "depth": "INTEGER", "text": "VARCHAR"}]'
-            )
-        ) as criterion(item)
+    from records
+    inner join texts on md5(records.eligibility_text) = texts.eligibility_text_id
 
 ),
 

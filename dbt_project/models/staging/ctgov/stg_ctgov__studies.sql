@@ -13,9 +13,13 @@ source as (
 
 parsed as (
 
+    -- One parse per body: json_transform reads the document once into a typed struct (a path
+    -- operator per field would re-read the JSON text for every column). Values the schema does not
+    -- expect (an object where a string is due, a missing module) come back NULL; nested lists stay
+    -- JSON for the models beside this one to unnest.
     select
         *,
-        body::json -> '$.protocolSection' as protocol
+        json_transform(body, '{{ ctgov_study_schema() }}') as study
 
     from source
 
@@ -36,82 +40,79 @@ renamed as (
         run_date,
 
         ---------- identification
-        protocol ->> '$.identificationModule.nctId' as nct_id,
-        protocol ->> '$.identificationModule.orgStudyIdInfo.id' as org_study_id,
+        study.protocolSection.identificationModule.nctId as nct_id,
+        study.protocolSection.identificationModule.orgStudyIdInfo.id as org_study_id,
         coalesce(
-            from_json(protocol -> '$.identificationModule.secondaryIdInfos[*].id', '["VARCHAR"]'),
+            list_transform(study.protocolSection.identificationModule.secondaryIdInfos, lambda x: x.id),
             []
         ) as secondary_ids,
-        protocol ->> '$.identificationModule.briefTitle' as brief_title,
-        protocol ->> '$.identificationModule.officialTitle' as official_title,
-        protocol ->> '$.identificationModule.acronym' as acronym,
+        study.protocolSection.identificationModule.briefTitle as brief_title,
+        study.protocolSection.identificationModule.officialTitle as official_title,
+        study.protocolSection.identificationModule.acronym as acronym,
 
         ---------- status and dates (as stated; parsed in the cleaned layer)
-        protocol ->> '$.statusModule.overallStatus' as overall_status,
-        protocol ->> '$.statusModule.startDateStruct.date' as start_date,
-        protocol ->> '$.statusModule.startDateStruct.type' as start_date_type,
-        protocol ->> '$.statusModule.primaryCompletionDateStruct.date' as primary_completion_date,
-        protocol ->> '$.statusModule.primaryCompletionDateStruct.type' as primary_completion_date_type,
-        protocol ->> '$.statusModule.completionDateStruct.date' as completion_date,
-        protocol ->> '$.statusModule.completionDateStruct.type' as completion_date_type,
-        protocol ->> '$.statusModule.studyFirstSubmitDate' as first_submitted_date,
-        protocol ->> '$.statusModule.studyFirstPostDateStruct.date' as first_posted_date,
-        protocol ->> '$.statusModule.studyFirstPostDateStruct.type' as first_posted_date_type,
-        protocol ->> '$.statusModule.lastUpdatePostDateStruct.date' as last_update_date,
-        protocol ->> '$.statusModule.lastUpdatePostDateStruct.type' as last_update_date_type,
-        protocol ->> '$.statusModule.statusVerifiedDate' as status_verified_date,
+        study.protocolSection.statusModule.overallStatus as overall_status,
+        study.protocolSection.statusModule.startDateStruct.date as start_date,
+        study.protocolSection.statusModule.startDateStruct.type as start_date_type,
+        study.protocolSection.statusModule.primaryCompletionDateStruct.date as primary_completion_date,
+        study.protocolSection.statusModule.primaryCompletionDateStruct.type as primary_completion_date_type,
+        study.protocolSection.statusModule.completionDateStruct.date as completion_date,
+        study.protocolSection.statusModule.completionDateStruct.type as completion_date_type,
+        study.protocolSection.statusModule.studyFirstSubmitDate as first_submitted_date,
+        study.protocolSection.statusModule.studyFirstPostDateStruct.date as first_posted_date,
+        study.protocolSection.statusModule.studyFirstPostDateStruct.type as first_posted_date_type,
+        study.protocolSection.statusModule.lastUpdatePostDateStruct.date as last_update_date,
+        study.protocolSection.statusModule.lastUpdatePostDateStruct.type as last_update_date_type,
+        study.protocolSection.statusModule.statusVerifiedDate as status_verified_date,
 
         ---------- sponsors
-        protocol ->> '$.sponsorCollaboratorsModule.leadSponsor.name' as lead_sponsor,
-        protocol ->> '$.sponsorCollaboratorsModule.leadSponsor.class' as lead_sponsor_class,
+        study.protocolSection.sponsorCollaboratorsModule.leadSponsor.name as lead_sponsor,
+        study.protocolSection.sponsorCollaboratorsModule.leadSponsor.class as lead_sponsor_class,
         coalesce(
-            from_json(protocol -> '$.sponsorCollaboratorsModule.collaborators[*].name', '["VARCHAR"]'),
+            list_transform(study.protocolSection.sponsorCollaboratorsModule.collaborators, lambda x: x.name),
             []
         ) as collaborators,
 
         ---------- conditions and design
-        coalesce(from_json(protocol -> '$.conditionsModule.conditions', '["VARCHAR"]'), []) as conditions,
-        coalesce(from_json(protocol -> '$.conditionsModule.keywords', '["VARCHAR"]'), []) as keywords,
-        protocol ->> '$.designModule.studyType' as study_type,
-        coalesce(from_json(protocol -> '$.designModule.phases', '["VARCHAR"]'), []) as phases,
-        (protocol ->> '$.designModule.enrollmentInfo.count')::integer as enrollment,
-        protocol ->> '$.designModule.enrollmentInfo.type' as enrollment_type,
-        protocol ->> '$.designModule.designInfo.allocation' as allocation,
-        protocol ->> '$.designModule.designInfo.interventionModel' as intervention_model,
-        protocol ->> '$.designModule.designInfo.primaryPurpose' as primary_purpose,
-        protocol ->> '$.designModule.designInfo.maskingInfo.masking' as masking,
-        coalesce(
-            from_json(protocol -> '$.designModule.designInfo.maskingInfo.whoMasked', '["VARCHAR"]'),
-            []
-        ) as who_masked,
-        protocol ->> '$.designModule.designInfo.observationalModel' as observational_model,
-        protocol ->> '$.designModule.designInfo.timePerspective' as time_perspective,
+        coalesce(study.protocolSection.conditionsModule.conditions, []) as conditions,
+        coalesce(study.protocolSection.conditionsModule.keywords, []) as keywords,
+        study.protocolSection.designModule.studyType as study_type,
+        coalesce(study.protocolSection.designModule.phases, []) as phases,
+        study.protocolSection.designModule.enrollmentInfo.count::integer as enrollment,
+        study.protocolSection.designModule.enrollmentInfo.type as enrollment_type,
+        study.protocolSection.designModule.designInfo.allocation as allocation,
+        study.protocolSection.designModule.designInfo.interventionModel as intervention_model,
+        study.protocolSection.designModule.designInfo.primaryPurpose as primary_purpose,
+        study.protocolSection.designModule.designInfo.maskingInfo.masking as masking,
+        coalesce(study.protocolSection.designModule.designInfo.maskingInfo.whoMasked, []) as who_masked,
+        study.protocolSection.designModule.designInfo.observationalModel as observational_model,
+        study.protocolSection.designModule.designInfo.timePerspective as time_perspective,
 
         ---------- eligibility
-        protocol ->> '$.eligibilityModule.eligibilityCriteria' as eligibility_text,
-        (protocol ->> '$.eligibilityModule.healthyVolunteers')::boolean as healthy_volunteers,
-        protocol ->> '$.eligibilityModule.sex' as sex,
-        protocol ->> '$.eligibilityModule.minimumAge' as min_age,
-        protocol ->> '$.eligibilityModule.maximumAge' as max_age,
-        coalesce(from_json(protocol -> '$.eligibilityModule.stdAges', '["VARCHAR"]'), []) as std_ages,
+        study.protocolSection.eligibilityModule.eligibilityCriteria as eligibility_text,
+        study.protocolSection.eligibilityModule.healthyVolunteers::boolean as healthy_volunteers,
+        study.protocolSection.eligibilityModule.sex as sex,
+        study.protocolSection.eligibilityModule.minimumAge as min_age,
+        study.protocolSection.eligibilityModule.maximumAge as max_age,
+        coalesce(study.protocolSection.eligibilityModule.stdAges, []) as std_ages,
 
         ---------- descriptions
-        protocol ->> '$.descriptionModule.briefSummary' as brief_summary,
-        protocol ->> '$.descriptionModule.detailedDescription' as detailed_description,
-        (body::json ->> '$.hasResults')::boolean as has_results,
+        study.protocolSection.descriptionModule.briefSummary as brief_summary,
+        study.protocolSection.descriptionModule.detailedDescription as detailed_description,
+        study.hasResults::boolean as has_results,
         coalesce(
-            from_json(protocol -> '$.referencesModule.references[*].pmid', '["VARCHAR"]'),
+            from_json(study.protocolSection.referencesModule.references -> '$[*].pmid', '["VARCHAR"]'),
             []
         ) as reference_pmids,
 
         ---------- nested lists, unnested by the models beside this one
-        protocol -> '$.armsInterventionsModule.armGroups' as arm_groups_json,
-        protocol -> '$.armsInterventionsModule.interventions' as interventions_json,
-        protocol -> '$.contactsLocationsModule.locations' as locations_json,
-        protocol -> '$.contactsLocationsModule.centralContacts' as central_contacts_json,
-        protocol -> '$.contactsLocationsModule.overallOfficials' as officials_json,
-        protocol -> '$.outcomesModule' as outcomes_json,
-        protocol -> '$.referencesModule.references' as references_json
+        study.protocolSection.armsInterventionsModule.armGroups as arm_groups_json,
+        study.protocolSection.armsInterventionsModule.interventions as interventions_json,
+        study.protocolSection.contactsLocationsModule.locations as locations_json,
+        study.protocolSection.contactsLocationsModule.centralContacts as central_contacts_json,
+        study.protocolSection.contactsLocationsModule.overallOfficials as officials_json,
+        study.protocolSection.outcomesModule as outcomes_json,
+        study.protocolSection.referencesModule.references as references_json
 
     from parsed
 

@@ -1,0 +1,51 @@
+{#-
+    Each distinct eligibility text split once into its criteria, by the Python splitter
+    `ingest.pages.split_criteria` (the DuckDB function `split_criteria`, vectorised and spread over
+    worker processes by `ingest.dbt_plugin`), so ClinicalTrials.gov records and pages share one
+    implementation. Incremental on the text's hash: a night splits only the texts it has not seen
+    before, not every record's again.
+-#}
+with
+
+records as (
+
+    select * from {{ ref('int_trial_records_normalized') }}
+    where eligibility_text is not null
+
+),
+
+texts as (
+
+    select
+        md5(eligibility_text) as eligibility_text_id,
+        any_value(eligibility_text) as eligibility_text
+
+    from records
+    group by 1
+
+),
+
+new_texts as (
+
+    select * from texts
+    {% if is_incremental() %}
+    where eligibility_text_id not in (select eligibility_text_id from {{ this }})
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        eligibility_text_id,
+        from_json(
+            split_criteria(eligibility_text),
+            '[{"kind": "VARCHAR", "path": "VARCHAR", "parent_path": "VARCHAR", "ordinal": "INTEGER",
+               "depth": "INTEGER", "text": "VARCHAR"}]'
+        ) as criteria
+
+    from new_texts
+
+)
+
+select * from final
