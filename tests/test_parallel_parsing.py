@@ -1,0 +1,100 @@
+"""The DuckDB parser functions give the same rows in-process and over worker processes."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from ingest import parallel
+from ingest.dbt_plugin import register_functions
+from ingest.pages import parse_page, split_criteria
+from tests.conftest import REPO, SAMPLE_CTGOV
+
+PAGES = REPO / "sample_data" / "pages"
+
+
+def _sample_texts() -> list[str]:
+    texts = []
+    for path in sorted(SAMPLE_CTGOV.glob("NCT*.json")):
+        study = json.loads(path.read_text(encoding="utf-8"))
+        text = study["protocolSection"].get("eligibilityModule", {}).get("eligibilityCriteria")
+        if text:
+            texts.append(text)
+    return texts
+
+
+def _split_in_duckdb(texts: list[str | None]) -> list[list[dict]]:
+    con = duckdb.connect()
+    register_functions(con)
+    con.execute("create table t (i integer, text varchar)")
+    con.executemany("insert into t values (?, ?)", list(enumerate(texts)))
+    rows = con.execute("select i, split_criteria(text) from t order by i").fetchall()
+    return [json.loads(value) for _, value in rows]
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    monkeypatch.setenv("TRIALWH_PARSE_WORKERS", "2")
+
+
+def test_a_large_vector_goes_to_worker_processes_and_matches_the_splitter(two_workers):
+    samples = _sample_texts()
+    assert len(samples) == 11  # the withheld-style record has no eligibility module
+    # Distinct texts, so a worker that returned another chunk's rows would be caught.
+    texts: list[str | None] = [
+        f"Inclusion Criteria:\n\n* Cohort {i}\n\n{samples[i % 11]}" for i in range(1500)
+    ]
+    texts[7] = None
+    texts[8] = "   "
+
+    got = _split_in_duckdb(texts)
+
+    assert parallel._pool is not None, "a 1,500-row vector should have used the process pool"
+    assert len(got) == 1500
+    assert got[7] == [] and got[8] == []
+    for i in (0, 1, 511, 512, 1023, 1499):
+        assert got[i] == split_criteria(texts[i])
+    first = got[0][0]
+    assert first == {
+        "kind": "inclusion",
+        "path": "1",
+        "parent_path": None,
+        "ordinal": 1,
+        "depth": 0,
+        "text": "Cohort 0",
+    }
+    assert got[1499][0]["text"] == "Cohort 1499"
+    assert sum(len(rows) for rows in got) == sum(len(split_criteria(t)) for t in texts)
+
+
+def test_a_small_vector_is_split_in_process(monkeypatch):
+    monkeypatch.setenv("TRIALWH_PARSE_WORKERS", "2")
+    monkeypatch.setattr(parallel, "_pool", None)
+    got = _split_in_duckdb(["Exclusion Criteria:\n1. Pregnant\n2. Active infection"])
+    assert parallel._pool is None
+    assert [(r["kind"], r["path"], r["text"]) for r in got[0]] == [
+        ("exclusion", "1", "Pregnant"),
+        ("exclusion", "2", "Active infection"),
+    ]
+
+
+def test_parse_page_over_workers_keeps_each_page_with_its_url(two_workers):
+    pages = sorted(PAGES.glob("*.txt"))
+    expected = {path.name: parse_page(path.read_text(encoding="utf-8"), None) for path in pages}
+    con = duckdb.connect()
+    register_functions(con)
+    con.execute("create table p (i integer, name varchar, body varchar)")
+    con.executemany(
+        "insert into p values (?, ?, ?)",
+        [(i, pages[i % 5].name, pages[i % 5].read_text(encoding="utf-8")) for i in range(600)],
+    )
+    rows = con.execute("select i, name, parse_page(body, null) from p order by i").fetchall()
+
+    assert parallel._pool is not None
+    assert len(rows) == 600
+    layouts = [json.loads(value)["layout"] for _, _, value in rows[:5]]
+    assert layouts == ["study_page", "sourced_summary", "ctgov_classic", "veeva", "clinconnect"]
+    for _, name, value in rows:
+        assert json.loads(value) == json.loads(json.dumps(expected[name], ensure_ascii=False))
