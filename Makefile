@@ -53,7 +53,7 @@ lint: setup
 N ?= 50000
 SEED ?= 20260101
 CORPUS_FLAGS = --n $(N) --seed $(SEED) $(if $(PAGES),--pages $(PAGES)) $(if $(ZIP),--zip)
-BENCH_FLAGS = --n $(N) --seed $(SEED) $(if $(RESULTS),--results $(RESULTS)) $(if $(PROFILE),--profile) $(if $(REFETCH),--refetch)
+BENCH_FLAGS = --n $(N) --seed $(SEED) $(if $(RESULTS),--results $(RESULTS)) $(if $(PROFILE),--profile) $(if $(REFETCH),--refetch) $(if $(ZIP),--zip)
 
 corpus: setup  ## N studies in the ClinicalTrials.gov API v2 shape + pages + nightly delta (PAGES=, ZIP=1)
 	$(BIN)/python -m bench.corpus $(CORPUS_FLAGS)

@@ -421,11 +421,12 @@ def bench(
     peer_sample: int = 5000,
     pages_sample: int = 5000,
     profile: bool = False,
+    zipped: bool = False,
 ) -> dict:
     t_start = time.perf_counter()
     code = code_state()  # before the run: other people may be editing the pipeline meanwhile
     print(f"== corpus: {n:,} studies, seed {seed}", flush=True)
-    manifest = corpus_mod.generate(n, seed, corpus_dir)
+    manifest = corpus_mod.generate(n, seed, corpus_dir, zipped=zipped)
     work.mkdir(parents=True, exist_ok=True)
     warehouse = work / "warehouse"
     previous = prepare_warehouse(warehouse, manifest, refetch)
@@ -813,7 +814,7 @@ def main(argv: list[str] | None = None) -> None:
         choices=("load", "transform", "validate", "publish"),
         help="partial run (for an N that does not fit): floor, peer, pages, then rebuild up to here",
     )
-    ap.add_argument("--zip", action="store_true", help="with --stop-after: generate the corpus as ctgov.zip")
+    ap.add_argument("--zip", action="store_true", help="the corpus as one ctgov.zip (as the bulk download)")
     ap.add_argument(
         "--resume", action="store_true", help="with --stop-after: continue that partial run's rebuild"
     )
@@ -851,6 +852,7 @@ def main(argv: list[str] | None = None) -> None:
             peer_sample=args.peer_sample,
             pages_sample=args.pages_sample,
             profile=args.profile,
+            zipped=args.zip,
         )
     except BenchError as exc:
         raise SystemExit(str(exc)) from None
