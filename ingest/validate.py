@@ -12,26 +12,44 @@ plus three keys under `meta` that say what the suite reads:
 The warehouse is opened read-only and each query's result is validated as a pandas DataFrame (GX's SQL
 data sources return empty metric results on DuckDB). The run writes GX Data Docs (`index.html`) and
 `summary.json` into the report folder.
+
+What is read is bounded, because the marts are large (`criteria` has ~12 M rows at 500,000 studies):
+
+- Only the columns whose values an expectation looks at (plus the row keys) are fetched: the suite's
+  query is wrapped in `SELECT <those columns> FROM (<meta.sql>)`, and DuckDB pushes the projection
+  down, so `t.*` in a suite file costs nothing for the columns no expectation reads (wide text such
+  as `criteria.text`). The other columns of the query are still in the frame, by name, as empty
+  zero-byte placeholders, so table-level checks (`expect_table_columns_to_match_set`) see the query's
+  real column list: a contract column missing from the mart still fails the suite.
+- Results come out of DuckDB through Arrow (text columns without a Python object per value) and
+  each suite's frame is released before the next suite is read.
+- GX's per-batch md5 fingerprint of the whole frame (a batch marker, nothing checks it) is skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import json
 import logging
 import math
 import os
+import re
 import shutil
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
 
 # GX logs at INFO while it is imported ("Skipping registering function ..."), which Airflow's structlog
 # set-up prints; GX's own warnings and errors still come through. Analytics stay off: no network here.
@@ -53,6 +71,27 @@ MAX_UNEXPECTED_EXAMPLES = 20
 # The files GX writes into a Data Docs site, removed before a rerun of the same run id writes again.
 _DATA_DOCS_ENTRIES = ("index.html", "validations", "expectations", "static", SUMMARY_FILE_NAME)
 _EXPECTATION_KEYS = {"type", "kwargs", "meta", "notes", "description", "id"}
+# Expectations that look only at a relation's column names or row count, never at values: they need
+# no column fetched. Any other expectation that names no column (a row condition, a custom query)
+# makes its suite read every column, as before.
+_SHAPE_ONLY_EXPECTATIONS = frozenset(
+    {
+        "expect_column_to_exist",
+        "expect_table_column_count_to_be_between",
+        "expect_table_column_count_to_equal",
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_columns_to_match_set",
+        "expect_table_row_count_to_be_between",
+        "expect_table_row_count_to_equal",
+    }
+)
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+# DuckDB types whose values come back identical to `.df()` after a trip through Arrow (checked by
+# tests/test_validate.py); a query with any other type (ENUM, UUID, STRUCT, ...) is read with `.df()`.
+_ARROW_SAFE_TYPE = re.compile(
+    r"(VARCHAR|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE"
+    r"|DATE|TIMESTAMP|TIMESTAMP WITH TIME ZONE|DECIMAL\(\d+, ?\d+\))(\[\])*"
+)
 
 
 class SuiteDefinitionError(ValueError):
@@ -200,6 +239,140 @@ def _make_context(gx, docs_dir: Path):
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
+@contextlib.contextmanager
+def _without_batch_fingerprint() -> Iterator[None]:
+    """Skip GX's md5 fingerprint of each batch DataFrame while the suites run.
+
+    `PandasExecutionEngine.get_batch_data_and_markers` hashes every frame smaller than the module
+    constant `HASH_THRESHOLD` (pickling the whole frame when a column holds lists) only to store the
+    digest as the batch marker `pandas_data_fingerprint`; nothing checks it. GX 1.24 has no option
+    for it, and the constant is read at call time: this is the one place it is changed, and it is
+    restored afterwards so that other GX users in the process are not affected.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    previous = pandas_execution_engine.HASH_THRESHOLD
+    pandas_execution_engine.HASH_THRESHOLD = 0  # `memory_usage().sum() < 0` is never true
+    try:
+        yield
+    finally:
+        pandas_execution_engine.HASH_THRESHOLD = previous
+
+
+def _release_batches(datasource: Any) -> None:
+    """Drop the frames GX keeps after a suite ran, so only one suite's data is in memory at a time.
+
+    The pandas datasource keeps one execution engine, whose batch manager holds every batch it was
+    given, twice (the Batch with its request's DataFrame, and the batch data by id), until the engine
+    goes away; validated batches are never read again here.
+    """
+    batch_manager = datasource.get_execution_engine().batch_manager
+    batch_manager.reset_batch_cache()
+    batch_manager.batch_data_cache.clear()
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading a suite's relation
+
+
+def _referenced_columns(expectation: dict[str, Any]) -> list[str] | None:
+    """The columns whose values an expectation reads; None when that cannot be told from its kwargs."""
+    kwargs = expectation.get("kwargs") or {}
+    if expectation.get("type") in _SHAPE_ONLY_EXPECTATIONS:
+        return []
+    if kwargs.get("row_condition"):
+        return None  # a condition may name any column
+    columns = [kwargs[key] for key in _COLUMN_KWARGS if isinstance(kwargs.get(key), str)]
+    column_list = kwargs.get("column_list")
+    if isinstance(column_list, list):
+        columns += [column for column in column_list if isinstance(column, str)]
+    return columns or None
+
+
+def _columns_to_read(definition: SuiteDefinition, columns: Sequence[str]) -> list[str]:
+    """The query's columns to fetch for a suite, in query order: row keys and referenced columns.
+
+    Every column when some expectation's columns cannot be told, or when the query repeats a name.
+    A referenced column the query lacks is not fetched; GX then fails that expectation as before.
+    """
+    if len(set(columns)) != len(columns):
+        return list(columns)
+    wanted = set(definition.row_keys)
+    for expectation in definition.expectations:
+        referenced = _referenced_columns(expectation)
+        if referenced is None:
+            return list(columns)
+        wanted.update(referenced)
+    read = [column for column in columns if column in wanted]
+    return read or list(columns)  # no row key in the query: read it whole, the key check reports it
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _read_relation(con: duckdb.DuckDBPyConnection, definition: SuiteDefinition) -> pd.DataFrame:
+    """The suite's query result as a DataFrame with every column of the query, values only where read.
+
+    The query is bound first (a missing mart or column raises duckdb.Error here). Columns no
+    expectation reads are zero-byte all-null placeholders (Arrow `null` type) under their own names,
+    so GX's column-set checks see the query's real columns without their values being fetched.
+    """
+    import pandas as pd
+    import pyarrow as pa
+
+    relation = con.sql(definition.sql)
+    columns = list(relation.columns)
+    types = [str(type_) for type_ in relation.types]
+    read = _columns_to_read(definition, columns)
+    query = definition.sql
+    if read != columns:
+        inner = definition.sql.strip().rstrip(";")
+        query = f"SELECT {', '.join(_quote(c) for c in read)}\nFROM (\n{inner}\n) AS validated_relation"
+    read_types = [types[columns.index(column)] for column in read]
+    values = _fetch_frame(con, query, read, read_types)
+    if read == columns:
+        return values
+    rows = len(values)
+    data = {
+        column: values[column] if column in values.columns else pd.arrays.ArrowExtensionArray(pa.nulls(rows))
+        for column in columns
+    }
+    return pd.DataFrame(data, index=values.index, copy=False)
+
+
+def _fetch_frame(
+    con: duckdb.DuckDBPyConnection, query: str, columns: Sequence[str], types: Sequence[str]
+) -> pd.DataFrame:
+    """Run `query` and return exactly what `.df()` would, without a Python object per text value.
+
+    `.df()` turns each VARCHAR value into a Python str that pandas then packs back into Arrow strings:
+    a slow, memory-hungry detour for millions of ids. Here the result is fetched once as Arrow; text
+    columns convert straight from it, the other columns go through DuckDB's own pandas conversion
+    (reading the Arrow table in place), so dtypes and null handling stay those of `.df()`. Types not
+    known to survive the Arrow round trip unchanged fall back to `.df()`.
+    """
+    import pandas as pd
+
+    if not all(_ARROW_SAFE_TYPE.fullmatch(type_) for type_ in types):
+        return con.execute(query).df()
+    table = con.sql(query).to_arrow_table()
+    # `.df()` gives a VARCHAR column with no value at all (empty, or only NULLs) as object dtype
+    text = [
+        column
+        for column, type_ in zip(columns, types, strict=True)
+        if type_ == "VARCHAR" and table.column(column).null_count < table.num_rows
+    ]
+    others = [column for column in columns if column not in text]
+    converted = con.from_arrow(table.select(others)).df() if others else pd.DataFrame()
+    data = {
+        column: table.column(column).to_pandas() if column in text else converted[column]
+        for column in columns
+    }
+    del table, converted
+    return pd.DataFrame(data, copy=False)
+
+
 # --------------------------------------------------------------------------------------------------
 # The run
 
@@ -239,17 +412,22 @@ def validate_warehouse(
     gx_run_id = RunIdentifier(run_name=run_id, run_time=validated_at)
 
     suite_summaries: list[dict[str, Any]] = []
-    with _connect_read_only(db_path) as con:
+    with _without_batch_fingerprint():
         for definition, gx_suite in zip(definitions, gx_suites, strict=True):
             suite_started = time.monotonic()
-            try:
-                frame = con.execute(definition.sql).df()
-            except duckdb.Error as exc:
-                logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
-                suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
-                continue
+            # A connection per suite: DuckDB keeps what a query used (the sort and hash tables of
+            # `criteria`, GBs at scale) until its database is closed, and that would otherwise sit
+            # beside every later frame and GX's copies of it. The fetched frame outlives the close.
+            with _connect_read_only(db_path) as con:
+                try:
+                    frame = _read_relation(con, definition)
+                except duckdb.Error as exc:
+                    logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
+                    suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
+                    continue
             missing_keys = [key for key in definition.row_keys if key not in frame.columns]
             if missing_keys:
+                del frame
                 suite_summaries.append(
                     _error_summary(definition, f"row key columns missing from the query: {missing_keys}")
                 )
@@ -270,8 +448,11 @@ def validate_warehouse(
                 },
                 run_id=gx_run_id,
             )
+            rows = len(frame)
+            del frame
+            _release_batches(datasource)
             suite_summaries.append(
-                _suite_summary(definition, result, rows=len(frame), seconds=time.monotonic() - suite_started)
+                _suite_summary(definition, result, rows=rows, seconds=time.monotonic() - suite_started)
             )
 
     docs = context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME])

@@ -6,13 +6,22 @@ import hashlib
 import json
 import os
 import sys
+import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+import ingest.validate as validate_module
 from ingest.validate import (
+    _ARROW_SAFE_TYPE,
     SuiteDefinitionError,
+    _columns_to_read,
+    _fetch_frame,
+    _read_relation,
+    _without_batch_fingerprint,
     latest_report_link,
     load_suite_definitions,
     validate_warehouse,
@@ -481,3 +490,189 @@ def test_latest_report_link_points_at_newest_run(tmp_path):
     assert latest_report_link(reports) == reports / "run-c"
     assert os.readlink(latest) == "run-c"
     assert sorted(p.name for p in reports.iterdir()) == ["latest", "not-a-run", "run-a", "run-b", "run-c"]
+
+
+# --------------------------------------------------------------------------------------------------
+# What is read: only referenced columns, through Arrow, one suite's frame at a time
+
+
+def _suite(name: str):
+    return {definition.name: definition for definition in load_suite_definitions()}[name]
+
+
+def test_only_referenced_columns_are_fetched_the_rest_are_named_placeholders(tmp_path):
+    db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    criteria = _suite("criteria")
+    with duckdb.connect(str(db), read_only=True) as con:
+        full = con.execute(criteria.sql).df()
+        frame = _read_relation(con, criteria)
+    # every column of the query, in its order, so GX's column-set check sees the mart's columns
+    assert list(frame.columns) == list(full.columns)
+    read = ["criterion_id", "trial_id", "record_id", "kind", "ordinal", "trial_exists", "record_exists"]
+    read.append("parent_exists")
+    assert _columns_to_read(criteria, list(full.columns)) == read
+    # the wide text and the columns no expectation reads hold no values and no memory
+    for column in ("text", "depth", "criterion_path", "parent_criterion_id"):
+        if column in frame.columns:
+            assert str(frame[column].dtype) == "null[pyarrow]", column
+            assert frame[column].isna().all()
+            assert frame[column].memory_usage(index=False, deep=True) == 0
+    # the columns read are exactly what reading the whole query gives: values, order, dtypes
+    pd.testing.assert_frame_equal(frame[read], full[read])
+    assert frame["criterion_id"].tolist() == ["crit-1", "crit-2", "crit-3", "crit-bad"]
+
+
+def test_columns_to_read_falls_back_to_every_column_when_it_cannot_tell():
+    columns = ["id", "a", "b", "c", "helper"]
+    base = replace(
+        _suite("criteria"),
+        row_keys=("id",),
+        expectations=(
+            {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["id", "a", "b", "c"]}},
+            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "helper"}},
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "b", "column_B": "a"},
+            },
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "not_in_query"}},
+        ),
+    )
+    assert _columns_to_read(base, columns) == ["id", "a", "b", "helper"]
+    with_condition = replace(
+        base,
+        expectations=(
+            {
+                "type": "expect_column_values_to_not_be_null",
+                "kwargs": {
+                    "column": "a",
+                    "row_condition": 'col("c") > 1',
+                    "condition_parser": "great_expectations",
+                },
+            },
+        ),
+    )
+    assert _columns_to_read(with_condition, columns) == columns
+    unknown_table_level = replace(
+        base,
+        expectations=({"type": "unexpected_rows_expectation", "kwargs": {"unexpected_rows_query": "..."}},),
+    )
+    assert _columns_to_read(unknown_table_level, columns) == columns
+    assert _columns_to_read(base, ["id", "a", "a"]) == ["id", "a", "a"]  # a repeated name: read it whole
+    assert _columns_to_read(replace(base, row_keys=("gone",)), ["x"]) == ["x"]
+
+
+@pytest.mark.parametrize("where", ["true", "false"])
+def test_fetch_frame_gives_what_duckdb_df_gives(where):
+    """Text through Arrow, the rest through DuckDB's own conversion: the same frame as `.df()`."""
+    con = duckdb.connect()
+    con.execute("CREATE TYPE mood AS ENUM ('calm', 'busy')")
+    con.execute(
+        """
+        CREATE TABLE t AS SELECT * FROM (VALUES
+          ('a', 1, 1, true, true, DATE '2020-01-02', TIMESTAMP '2020-01-01 01:02:03',
+           TIMESTAMPTZ '2020-01-01 00:00:00+00', 1.5::DOUBLE, 2.25::DECIMAL(10, 2), ['x', 'y'], 7::BIGINT),
+          (NULL, 2, NULL, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+          ('ü', 3, 3, true, false, DATE '1999-12-31', NULL, NULL, -0.5, NULL, [], 8)
+        ) AS v(s, i, i_null, b, b_null, d, ts, tz, f, dec, l, big)
+        """
+    )
+    query = f"SELECT * FROM t WHERE {where} ORDER BY i"
+    relation = con.sql(query)
+    columns, types = relation.columns, [str(type_) for type_ in relation.types]
+    assert all(_ARROW_SAFE_TYPE.fullmatch(type_) for type_ in types), types  # the Arrow path is taken
+    pd.testing.assert_frame_equal(_fetch_frame(con, query, columns, types), con.execute(query).df())
+    # types that do not survive the Arrow round trip unchanged are read with .df() itself
+    only_nulls = f"SELECT i, NULL::VARCHAR AS nothing FROM t WHERE {where} ORDER BY i"
+    frame = _fetch_frame(con, only_nulls, ["i", "nothing"], ["INTEGER", "VARCHAR"])
+    pd.testing.assert_frame_equal(frame, con.execute(only_nulls).df())
+    odd = (
+        "SELECT s, 'calm'::mood AS e, '6ba7b810-9dad-11d1-80b4-00c04fd430c8'::UUID AS u, {'k': i} AS st "
+        f"FROM t WHERE {where} ORDER BY i"
+    )
+    relation = con.sql(odd)
+    frame = _fetch_frame(con, odd, relation.columns, [str(type_) for type_ in relation.types])
+    pd.testing.assert_frame_equal(frame, con.execute(odd).df())
+    con.close()
+
+
+def test_missing_contract_column_fails_the_suite_although_it_is_not_read(tmp_path):
+    """`criteria.text` is never fetched (no expectation reads it), yet dropping it fails the contract."""
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE marts.criteria DROP COLUMN text")
+    report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
+    assert report.success is False
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert [name for name, suite in suites.items() if not suite["success"]] == ["criteria"]
+    [failure] = suites["criteria"]["failed"]
+    assert failure["expectation"] == "expect_table_columns_to_match_set"
+    assert failure["details"]["mismatched"]["missing"] == ["text"]
+    assert "text" not in failure["observed_value"]
+    assert "criterion_id" in failure["observed_value"]
+    assert suites["criteria"]["rows"] == 3
+
+
+def test_expectation_on_a_column_the_query_lacks_still_fails(tmp_path):
+    expectations = tmp_path / "expectations"
+    expectations.mkdir()
+    (expectations / "x.json").write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "meta": {
+                    "table": "marts.arms",
+                    "row_keys": ["arm_id"],
+                    "sql": "SELECT a.* FROM marts.arms AS a ORDER BY a.arm_id",
+                },
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "arm_id"}},
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "no_such_column"}},
+                ],
+            }
+        )
+    )
+    db = build_warehouse(tmp_path / "warehouse.duckdb")
+    report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r", expectations_dir=expectations)
+    [suite] = report.summary["suites"]
+    assert suite["success"] is False
+    assert [(f["expectation"], f["column"]) for f in suite["failed"]] == [
+        ("expect_column_values_to_not_be_null", "no_such_column")
+    ]
+    assert "no_such_column" in suite["failed"][0]["exception"]
+
+
+def test_batch_fingerprint_is_skipped_and_the_gx_constant_restored(good_run):
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    report, _, _, _ = good_run
+    pages = list((report.data_docs_index.parent / "validations").rglob("*.html"))
+    assert pages
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "ge_load_time" in html  # the batch markers are still rendered...
+        assert "pandas_data_fingerprint" not in html  # ...without the md5 of the whole frame
+    assert pandas_execution_engine.HASH_THRESHOLD == 1e9
+    with pytest.raises(RuntimeError), _without_batch_fingerprint():
+        assert pandas_execution_engine.HASH_THRESHOLD == 0
+        raise RuntimeError("a failing suite run")
+    assert pandas_execution_engine.HASH_THRESHOLD == 1e9
+
+
+def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypatch):
+    db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    frames: list[tuple[str, weakref.ref]] = []
+    alive_at_next_read: dict[str, list[str]] = {}
+    read_relation = validate_module._read_relation
+
+    def recording_read(con, definition):
+        alive_at_next_read[definition.name] = [name for name, ref in frames if ref() is not None]
+        frame = read_relation(con, definition)
+        frames.append((definition.name, weakref.ref(frame)))
+        return frame
+
+    monkeypatch.setattr(validate_module, "_read_relation", recording_read)
+    report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
+    assert len(frames) == len(report.summary["suites"]) == 8
+    assert alive_at_next_read == {name: [] for name, _ in frames}
+    assert [name for name, ref in frames if ref() is not None] == []
