@@ -3,6 +3,10 @@ with
 studies as (
 
     select * from {{ ref('stg_ctgov__studies') }}
+    {% if is_incremental() %}
+    -- documents are immutable: unnest each one once, the night it arrives
+    where document_id not in (select document_id from {{ this }})
+    {% endif %}
 
 ),
 
