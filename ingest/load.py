@@ -267,14 +267,21 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
     con.execute(
         """
         create or replace temp table api_sightings as
-        with studies as (
+        with page_studies as (
+            -- unnest in the select list: a lateral unnest beside `content` would copy the whole
+            -- page into every study's row (a 14 MB page of 500 studies took 7 GB that way)
+            select replace(blobs.filename, ?, '') as payload_path,
+                   unnest(cast(json_extract(try(decode(blobs.content)), '$.studies') as json[])) as study
+            from read_blob(?) as blobs
+        ),
+        studies as (
             select f.* exclude (document_key, payload_format, error, filename),
-                   study::varchar as body,
-                   json_extract_string(study, '$.protocolSection.identificationModule.nctId') as document_key,
+                   s.study::varchar as body,
+                   json_extract_string(s.study, '$.protocolSection.identificationModule.nctId')
+                       as document_key,
                    'ctgov_study' as payload_format
             from new_fetches f
-            join read_blob(?) as blobs on f.payload_path = replace(blobs.filename, ?, ''),
-                 unnest(cast(json_extract(try(decode(blobs.content)), '$.studies') as json[])) as s(study)
+            join page_studies as s on f.payload_path = s.payload_path
             where f.payload_format = 'ctgov_api_page'
         )
         select sha256(concat_ws('|', source_name, document_key, sha256(body))) as document_id,
@@ -282,7 +289,7 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
                sha256(body) as content_sha256
         from studies
         """,
-        [pages, str(raw_root) + "/"],
+        [str(raw_root) + "/", pages],
     )
     _insert_sightings(con, "api_sightings")
     con.execute(
