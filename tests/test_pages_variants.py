@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.pages import LAYOUTS, detect_layout, html_to_text, parse_page
+from ingest.pages import LAYOUTS, detect_layout, html_to_text, parse_page, split_criteria
 
 PAGES = Path(__file__).resolve().parents[1] / "sample_data" / "pages"
 SEED_LAYOUTS = ["study_page", "sourced_summary", "ctgov_classic", "veeva", "clinconnect"]
@@ -299,3 +299,25 @@ def test_binary_signatures_and_bytes():
 def test_url_nct_id_is_read_from_the_path_only():
     assert record(seed_text(3), "https://example.org/study?id=NCT06056921")["nct_id"] is None
     assert record(seed_text(3), "https://example.org/study/nct06056921")["nct_id"] == "NCT06056921"
+
+
+def test_veeva_criteria_under_an_unknown_heading_are_not_read_as_the_sex_field():
+    # A Veeva copy without Ages/Volunteers whose criteria carry CT.gov's "Key ... Criteria" headings:
+    # the text ran on under "Sex" and became its value (seen at 500,000 generated studies).
+    page = (
+        seed_text(3)
+        .replace("Ages\n\n5+ years old\n\nVolunteers\n\nNo Healthy Volunteers\n\n", "", 1)
+        .replace("Inclusion criteria\n", "  Key Inclusion Criteria:\n", 1)
+        .replace("Exclusion criteria\n", "  Key Exclusion Criteria:\n", 1)
+    )
+    rec = record(page)
+    assert (rec["sex"], rec["min_age"], rec["healthy_volunteers"]) == ("All", None, None)
+    assert rec["eligibility_text"].startswith("Key Inclusion Criteria:\n1. Age:≥5 years old;")
+    assert "\nKey Exclusion Criteria:\n" in rec["eligibility_text"]
+    kinds = [row["kind"] for row in split_criteria(rec["eligibility_text"]) if row["depth"] == 0]
+    seed_kinds = [
+        row["kind"] for row in split_criteria(record(seed_text(3))["eligibility_text"]) if row["depth"] == 0
+    ]
+    assert kinds == seed_kinds
+    assert (kinds.count("inclusion"), kinds.count("exclusion")) == (8, 11)
+    assert record(seed_text(3))["sex"] == "All"

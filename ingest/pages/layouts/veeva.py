@@ -56,6 +56,16 @@ def _head(vals: Sequence[str]) -> tuple[str | None, str | None]:
     return title, vals[logo][: -len(" logo")].strip() or None
 
 
+def _one_value(sec: dict[str, list[str]], key: str) -> tuple[str | None, list[str]]:
+    """A one-value field (sex, ages, volunteers): its first line, and the lines that follow it."""
+    lines = sec.get(key, [])
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None:
+        return None, []
+    rest = lines[first + 1 :]
+    return join_text(lines[first : first + 1]), rest if any(line.strip() for line in rest) else []
+
+
 def _arms(vals: Sequence[str]) -> list[dict]:
     """`label / <Type> group / Description: / text / Treatment: / Type: name` blocks."""
     type_idx = [i for i, v in enumerate(vals) if F.ARM_TYPE_RE.match(v) and i > 0]
@@ -93,10 +103,14 @@ def parse(lines: list[str], url: str | None = None) -> dict:
     identifiers = values(sec.get("identifiers", []))
     nct = next((F.find_nct(v) for v in identifiers if F.find_nct(v)), None)
     enrollment, enrollment_type = F.parse_enrollment(join_text(sec.get("enrollment", [])))
-    ages = join_text(sec.get("ages", []))
+    sex, sex_rest = _one_value(sec, "sex")
+    ages, ages_rest = _one_value(sec, "ages")
+    volunteers, volunteers_rest = _one_value(sec, "volunteers")
     min_age, max_age = F.split_age(ages)
 
-    crit_lines: list[str] = []
+    # Eligibility text under a heading this layout does not know ("Key Inclusion Criteria",
+    # "Eligibility criteria:") runs on below the last one-value field: it is criteria, not that value.
+    crit_lines: list[str] = [*sex_rest, *ages_rest, *volunteers_rest]
     for key, heading in (("inclusion", "Inclusion criteria"), ("exclusion", "Exclusion criteria")):
         if key in sec:
             crit_lines += [heading, *sec[key]]
@@ -136,10 +150,10 @@ def parse(lines: list[str], url: str | None = None) -> dict:
         "detailed_description": join_text(sec.get("description", [])),
         "enrollment": enrollment,
         "enrollment_type": enrollment_type,
-        "sex": join_text(sec.get("sex", [])),
+        "sex": sex,
         "min_age": min_age,
         "max_age": max_age,
-        "healthy_volunteers": join_text(sec.get("volunteers", [])),
+        "healthy_volunteers": volunteers,
         "eligibility_text": block_text(crit_lines),
         "design": F.design_from(design.values),
         "arms": _arms(arm_vals),
