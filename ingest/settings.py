@@ -29,7 +29,7 @@ def default_raw_dir() -> Path:
 
 
 def duckdb_config() -> dict[str, str | bool]:
-    """Settings for every DuckDB connection that builds the warehouse (load, dbt, validate).
+    """Settings for every DuckDB connection that writes the warehouse (load, dbt).
 
     DuckDB takes 80% of RAM by default; a bounded limit makes big joins and sorts spill to disk next to
     the database file instead, so a rebuild of the whole registry fits beside Airflow on one machine.
