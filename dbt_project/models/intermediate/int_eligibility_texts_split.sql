@@ -28,9 +28,7 @@ texts as (
 new_texts as (
 
     select * from texts
-    {% if is_incremental() %}
-    where eligibility_text_id not in (select eligibility_text_id from {{ this }})
-    {% endif %}
+    where {{ not_yet_built('eligibility_text_id') }}
 
 ),
 

@@ -3,10 +3,8 @@ with
 studies as (
 
     select * from {{ ref('stg_ctgov__studies') }}
-    {% if is_incremental() %}
     -- documents are immutable: unnest each one once, the night it arrives
-    where document_id not in (select document_id from {{ this }})
-    {% endif %}
+    where {{ not_yet_built('document_id') }}
 
 ),
 

@@ -5,9 +5,7 @@ source as (
     select * from {{ source('ctgov', 'documents') }}
     -- invalid JSON and invalid UTF-8 go to marts.quarantine instead
     where payload_format = 'ctgov_study' and json_valid(body) and coalesce(is_valid_utf8, true)
-    {% if is_incremental() %}
-    and document_id not in (select document_id from {{ this }})
-    {% endif %}
+    and {{ not_yet_built('document_id') }}
 
 ),
 

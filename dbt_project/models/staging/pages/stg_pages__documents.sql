@@ -10,9 +10,7 @@ source as (
 
     select * from {{ source('pages', 'documents') }}
     where payload_format = 'page'
-    {% if is_incremental() %}
-    and document_id not in (select document_id from {{ this }})
-    {% endif %}
+    and {{ not_yet_built('document_id') }}
 
 ),
 
