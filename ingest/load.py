@@ -9,6 +9,8 @@ the number of files rather than with Python loops.
 - `raw.manifests` remembers every manifest loaded (by path and content hash): a run loads exactly
   the manifests it has not loaded before (its own, and those of any earlier run that fetched but
   never loaded), and every insert anti-joins on its key, so loading twice adds nothing.
+- Every load that adds manifests gets the next `load_id`, stamped on its manifests, sightings and
+  documents: dbt rebuilds only the records sighted in loads after the last build (`raw.build_log`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ create table if not exists raw.manifests (
     source_name varchar,
     run_date date,
     rows_count integer,
+    load_id integer,
     primary key (manifest_path, manifest_sha256)
 );
 create table if not exists raw.sightings (
@@ -62,6 +65,7 @@ create table if not exists raw.sightings (
     document_key varchar,
     run_date date,
     fetched_at timestamptz,
+    load_id integer,
     primary key (document_id, fetch_id)
 );
 create table if not exists raw.documents (
@@ -81,8 +85,19 @@ create table if not exists raw.documents (
     payload_path varchar,
     payload_format varchar,
     is_valid_utf8 boolean,
-    body varchar
+    body varchar,
+    load_id integer
 );
+create table if not exists raw.build_log (
+    step varchar,
+    through_load_id integer,
+    run_id varchar,
+    finished_at timestamptz
+);
+-- build files written before load ids existed: their rows count as load 0
+alter table raw.manifests add column if not exists load_id integer default 0;
+alter table raw.sightings add column if not exists load_id integer default 0;
+alter table raw.documents add column if not exists load_id integer default 0;
 """
 
 DOCUMENT_FORMATS = ("page", "ctgov_study")
@@ -116,12 +131,14 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
             if (relpath, digest) not in loaded:
                 pending[relpath] = (path, digest)
         before = _counts(con)
+        load_id = None
         if pending:
             con.begin()  # all pending manifests or nothing: a crash mid-load leaves raw as it was
+            (load_id,) = con.execute("select coalesce(max(load_id), 0) + 1 from raw.manifests").fetchone()
             _load_fetches(con, [path for path, _ in pending.values()])
-            _load_documents(con, raw_root)
+            _load_documents(con, raw_root, load_id)
             con.executemany(
-                "insert into raw.manifests values (?, ?, ?, ?, ?)",
+                "insert into raw.manifests values (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         relpath,
@@ -129,6 +146,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
                         path.parent.parent.name.removeprefix("source="),
                         path.parent.name.removeprefix("run_date="),
                         sum(1 for line in path.read_text().splitlines() if line.strip()),
+                        load_id,
                     )
                     for relpath, (path, digest) in pending.items()
                 ],
@@ -137,6 +155,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
         after = _counts(con)
     summary = {
         "up_to": up_to.isoformat() if up_to else None,
+        "load_id": load_id,
         "manifests_loaded": len(pending),
         "manifests_already_loaded": len(candidates) - len(pending),
         "fetches_added": after["fetches"] - before["fetches"],
@@ -189,7 +208,7 @@ DOCUMENT_COLUMNS = """
 """
 
 
-def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
+def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int) -> None:
     """One document per page or study payload; API pages are exploded into one document per study.
 
     A page or study file's document id follows from its manifest row alone (source, key, content
@@ -201,10 +220,12 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
         create or replace temp table single_sightings as
         select sha256(concat_ws('|', source_name, document_key, sha256)) as document_id,
                * exclude (error, filename),
-               sha256 as content_sha256
+               sha256 as content_sha256,
+               ?::integer as load_id
         from new_fetches
         where payload_path is not null and payload_format in ('page', 'ctgov_study')
-        """
+        """,
+        [load_id],
     )
     _insert_sightings(con, "single_sightings")
     con.execute(
@@ -225,7 +246,7 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
         con.execute(
             f"""
             insert into raw.documents by name
-            select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))},
+            select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
                    try(decode(blobs.content)) is not null as is_valid_utf8,
                    try(decode(blobs.content)) as body
             from read_blob(?) as blobs
@@ -234,7 +255,7 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
             [batch, prefix],
         )
     _repair_invalid_utf8(con, raw_root)
-    _load_api_pages(con, raw_root)
+    _load_api_pages(con, raw_root, load_id)
 
 
 def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -242,7 +263,7 @@ def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
         f"""
         insert into raw.sightings by name
         select distinct on (document_id, fetch_id)
-            document_id, fetch_id, source_name, document_key, run_date, fetched_at
+            document_id, fetch_id, source_name, document_key, run_date, fetched_at, load_id
         from {table} n
         where not exists (
             select 1 from raw.sightings s where s.document_id = n.document_id and s.fetch_id = n.fetch_id
@@ -251,7 +272,7 @@ def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
 
 
-def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
+def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int) -> None:
     """An API page holds many studies: each becomes its own document, keyed by its NCT ID."""
     pages = [
         str(raw_root / p)
@@ -286,16 +307,17 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
         )
         select sha256(concat_ws('|', source_name, document_key, sha256(body))) as document_id,
                *,
-               sha256(body) as content_sha256
+               sha256(body) as content_sha256,
+               ?::integer as load_id
         from studies
         """,
-        [str(raw_root) + "/", pages],
+        [str(raw_root) + "/", pages, load_id],
     )
     _insert_sightings(con, "api_sightings")
     con.execute(
         f"""
         insert into raw.documents by name
-        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, body
+        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, body, load_id
         from api_sightings n
         where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
         order by document_id, fetched_at

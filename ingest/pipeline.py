@@ -147,11 +147,20 @@ def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
 
 
 def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
-    """`dbt build` (seeds, models, tests) on the build warehouse, in-process."""
+    """`dbt build` (seeds, models, tests) on the build warehouse, in-process.
+
+    The incremental models rebuild only the records sighted in loads after the last successful
+    build (`since_load_id`); the build log then records the newest load this build covered.
+    """
     from dbt.cli.main import dbtRunner
+
+    from ingest import build_log
 
     paths = warehouse_paths(warehouse_dir)
     os.environ.update(dbt_env(warehouse_dir))
+    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
+    since = build_log.built_through(paths.build_db, "transform")
+    through = build_log.latest_load_id(paths.build_db)
     project = str(settings.DBT_PROJECT_DIR)
     args = [
         "build",
@@ -163,6 +172,8 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         str(paths.dbt_target),
         "--log-path",
         str(paths.dbt_target / "logs"),
+        "--vars",
+        json.dumps({"since_load_id": since}),
     ]
     if select:
         args += ["--select", select]
@@ -178,7 +189,9 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
             if str(node.status) in {"error", "fail"}
         ]
         raise RuntimeError(f"dbt build failed: {failed or result.exception}")
-    return {"dbt": statuses}
+    if not select:
+        build_log.record_step(paths.build_db, "transform", through)
+    return {"dbt": statuses, "since_load_id": since, "through_load_id": through}
 
 
 def _release_dbt_connections() -> None:
@@ -189,11 +202,19 @@ def _release_dbt_connections() -> None:
 
 
 def validate(warehouse_dir: str | Path, run_id: str) -> dict:
-    """Great Expectations suites on the build copy; raises ValidationFailed with the report's path."""
+    """Great Expectations suites on the build copy; raises ValidationFailed with the report's path.
+
+    Only the records and trials changed since the last publish are checked: the published rows were
+    checked on the night they changed.
+    """
+    from ingest import build_log
     from ingest.validate import latest_report_link, validate_warehouse
 
     paths = warehouse_paths(warehouse_dir)
-    report = validate_warehouse(paths.build_db, paths.report_dir(run_id), run_id=run_id)
+    since = build_log.built_through(paths.build_db, "publish")
+    report = validate_warehouse(
+        paths.build_db, paths.report_dir(run_id), run_id=run_id, changed_since_load_id=since
+    )
     latest_report_link(paths.reports)
     summary = {
         "success": report.success,
@@ -215,10 +236,13 @@ def validate(warehouse_dir: str | Path, run_id: str) -> dict:
 
 def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str | Path | None = None) -> dict:
     """Atomically publish the validated build, then advance incremental watermarks to this run."""
+    from ingest import build_log
     from ingest.publish import publish_build
 
     paths = warehouse_paths(warehouse_dir)
+    through = build_log.built_through(paths.build_db, "transform")
     result = publish_build(paths.build_db, paths.published_db)
+    build_log.record_step(paths.build_db, "publish", through)
     if sources_file is not None:
         from ingest.config import load_sources
 

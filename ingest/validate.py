@@ -24,6 +24,11 @@ What is read is bounded, because the marts are large (`criteria` has ~12 M rows 
 - Results come out of DuckDB through Arrow (text columns without a Python object per value) and
   each suite's frame is released before the next suite is read.
 - GX's per-batch md5 fingerprint of the whole frame (a batch marker, nothing checks it) is skipped.
+- A nightly run validates the rows that changed since the last publish (`changed_since_load_id`):
+  a suite keyed by `record_id` reads the records whose link rows were rewritten after that load
+  (`intermediate.int_trial_links.changed_in_load`), a suite keyed by `trial_id` those records'
+  trials and the trials they left. The published rows were validated the night they changed; dbt's
+  tests check keys across whole tables on every build.
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -311,7 +316,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _read_relation(con: duckdb.DuckDBPyConnection, definition: SuiteDefinition) -> pd.DataFrame:
+CHANGED_LINKS = "intermediate.int_trial_links"
+
+
+def scoped_sql(definition: SuiteDefinition, changed_since_load_id: int | None) -> str:
+    """The suite's query, restricted to the rows changed after `changed_since_load_id` (None: all)."""
+    if changed_since_load_id is None or changed_since_load_id < 0:
+        return definition.sql
+    changed = f"{CHANGED_LINKS} where changed_in_load > {int(changed_since_load_id)}"
+    if "record_id" in definition.row_keys:
+        column, keys = "record_id", f"select record_id from {changed}"
+    elif "trial_id" in definition.row_keys:
+        column = "trial_id"
+        keys = f"select trial_id from {changed} union select unnest(previous_trial_ids) from {changed}"
+    else:
+        return definition.sql
+    inner = definition.sql.strip().rstrip(";")
+    return f"SELECT * FROM (\n{inner}\n) AS changed_rows\nWHERE {_quote(column)} IN ({keys})"
+
+
+def _read_relation(
+    con: duckdb.DuckDBPyConnection, definition: SuiteDefinition, sql: str | None = None
+) -> pd.DataFrame:
     """The suite's query result as a DataFrame with every column of the query, values only where read.
 
     The query is bound first (a missing mart or column raises duckdb.Error here). Columns no
@@ -321,13 +347,14 @@ def _read_relation(con: duckdb.DuckDBPyConnection, definition: SuiteDefinition) 
     import pandas as pd
     import pyarrow as pa
 
-    relation = con.sql(definition.sql)
+    sql = sql or definition.sql
+    relation = con.sql(sql)
     columns = list(relation.columns)
     types = [str(type_) for type_ in relation.types]
     read = _columns_to_read(definition, columns)
-    query = definition.sql
+    query = sql
     if read != columns:
-        inner = definition.sql.strip().rstrip(";")
+        inner = sql.strip().rstrip(";")
         query = f"SELECT {', '.join(_quote(c) for c in read)}\nFROM (\n{inner}\n) AS validated_relation"
     read_types = [types[columns.index(column)] for column in read]
     values = _fetch_frame(con, query, read, read_types)
@@ -383,8 +410,12 @@ def validate_warehouse(
     *,
     run_id: str,
     expectations_dir: Path = EXPECTATIONS_DIR,
+    changed_since_load_id: int | None = None,
 ) -> ValidationReport:
     """Validate the marts of the DuckDB file `db_path` (opened read-only) against every suite.
+
+    With `changed_since_load_id`, only the rows changed after that load are read (see the module's
+    docstring); None or a negative id validates every row.
 
     Writes GX Data Docs (`report_dir/index.html`) and `report_dir/summary.json`. A suite whose query
     fails (missing table or column) is reported as failed with its `error`; a suite file that is not
@@ -402,7 +433,13 @@ def validate_warehouse(
     gx = _import_gx()
     from great_expectations.core.run_identifier import RunIdentifier
 
-    gx_suites = [_build_expectation_suite(gx, definition) for definition in definitions]
+    scoped = changed_since_load_id is not None and changed_since_load_id >= 0
+    # Row counts are about whole tables: in a scoped run they are checked on the whole mart
+    split = [_split_row_counts(definition) if scoped else (definition, None) for definition in definitions]
+    gx_suites = [
+        (_build_expectation_suite(gx, rows), whole and _build_expectation_suite(gx, whole))
+        for rows, whole in split
+    ]
 
     report_dir.mkdir(parents=True, exist_ok=True)
     _clear_previous_report(report_dir, run_id)
@@ -413,14 +450,19 @@ def validate_warehouse(
 
     suite_summaries: list[dict[str, Any]] = []
     with _without_batch_fingerprint():
-        for definition, gx_suite in zip(definitions, gx_suites, strict=True):
+        for (definition, whole_table), (gx_suite, gx_whole_suite) in zip(split, gx_suites, strict=True):
             suite_started = time.monotonic()
             # A connection per suite: DuckDB keeps what a query used (the sort and hash tables of
             # `criteria`, GBs at scale) until its database is closed, and that would otherwise sit
             # beside every later frame and GX's copies of it. The fetched frame outlives the close.
             with _connect_read_only(db_path) as con:
                 try:
-                    frame = _read_relation(con, definition)
+                    frame = _read_relation(con, definition, scoped_sql(definition, changed_since_load_id))
+                    table_rows = (
+                        con.execute(f"select count(*) from {definition.table}").fetchone()[0]
+                        if whole_table
+                        else None
+                    )
                 except duckdb.Error as exc:
                     logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
                     suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
@@ -433,27 +475,29 @@ def validate_warehouse(
                 )
                 continue
 
-            suite = context.suites.add(gx_suite)
-            batch_definition = datasource.add_dataframe_asset(
-                name=definition.name
-            ).add_batch_definition_whole_dataframe("whole_table")
-            validation = context.validation_definitions.add(
-                gx.ValidationDefinition(name=definition.name, data=batch_definition, suite=suite)
-            )
-            result = validation.run(
-                batch_parameters={"dataframe": frame},
-                result_format={
-                    "result_format": "COMPLETE",
-                    "unexpected_index_column_names": list(definition.row_keys),
-                },
-                run_id=gx_run_id,
-            )
+            result = _run_suite(gx, context, datasource, definition, gx_suite, frame, gx_run_id)
             rows = len(frame)
             del frame
             _release_batches(datasource)
-            suite_summaries.append(
-                _suite_summary(definition, result, rows=rows, seconds=time.monotonic() - suite_started)
-            )
+            summary = _suite_summary(definition, result, rows=rows, seconds=time.monotonic() - suite_started)
+            if whole_table is not None:
+                import pandas as pd
+
+                counted = pd.DataFrame(index=pd.RangeIndex(table_rows))
+                whole = _suite_summary(
+                    whole_table,
+                    _run_suite(gx, context, datasource, whole_table, gx_whole_suite, counted, gx_run_id),
+                    rows=table_rows,
+                    seconds=0.0,
+                )
+                summary.update(
+                    success=summary["success"] and whole["success"],
+                    evaluated=summary["evaluated"] + whole["evaluated"],
+                    failed=summary["failed"] + whole["failed"],
+                    table_rows=table_rows,
+                    seconds=round(time.monotonic() - suite_started, 3),
+                )
+            suite_summaries.append(summary)
 
     docs = context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME])
     data_docs_index = report_dir / "index.html"
@@ -469,6 +513,12 @@ def validate_warehouse(
         "data_docs": str(data_docs_index),
         "duration_seconds": round(time.monotonic() - started, 3),
         "great_expectations_version": gx.__version__,
+        "scope": (
+            "every row"
+            if changed_since_load_id is None or changed_since_load_id < 0
+            else f"rows of records and trials changed after load {changed_since_load_id}"
+        ),
+        "changed_since_load_id": changed_since_load_id,
         "suites": suite_summaries,
     }
     summary_path = report_dir / SUMMARY_FILE_NAME
@@ -479,6 +529,39 @@ def validate_warehouse(
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     return ValidationReport(
         success=success, summary=summary, summary_path=summary_path, data_docs_index=data_docs_index
+    )
+
+
+_ROW_COUNT_EXPECTATIONS = frozenset(
+    {"expect_table_row_count_to_be_between", "expect_table_row_count_to_equal"}
+)
+
+
+def _split_row_counts(definition: SuiteDefinition) -> tuple[SuiteDefinition, SuiteDefinition | None]:
+    """A scoped suite's row-level part, and its row-count part (run on the whole table), if any."""
+    counts = tuple(e for e in definition.expectations if e["type"] in _ROW_COUNT_EXPECTATIONS)
+    if not counts:
+        return definition, None
+    rows = tuple(e for e in definition.expectations if e["type"] not in _ROW_COUNT_EXPECTATIONS)
+    whole = replace(definition, name=f"{definition.name}.whole_table", expectations=counts)
+    return replace(definition, expectations=rows), whole
+
+
+def _run_suite(gx, context, datasource, definition: SuiteDefinition, gx_suite, frame, gx_run_id):
+    """One GX validation of `frame` against a suite, kept in the context for the Data Docs."""
+    suite = context.suites.add(gx_suite)
+    asset = datasource.add_dataframe_asset(name=definition.name)
+    batch_definition = asset.add_batch_definition_whole_dataframe("whole_table")
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name=definition.name, data=batch_definition, suite=suite)
+    )
+    return validation.run(
+        batch_parameters={"dataframe": frame},
+        result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": list(definition.row_keys),
+        },
+        run_id=gx_run_id,
     )
 
 

@@ -172,10 +172,11 @@ def test_an_unchanged_night_adds_no_rows(one_night):
     refresh(sources, warehouse, "2026-11-11")
     after = row_counts(build)
     # the fetch log records the second night's 13 fetches, the documents they saw and its manifest;
-    # nothing else grows
+    # the build log that the night's load was built and published; nothing else grows
     assert after.pop("raw.fetches") == before.pop("raw.fetches") + 13
     assert after.pop("raw.sightings") == before.pop("raw.sightings") + 13
     assert after.pop("raw.manifests") == before.pop("raw.manifests") + 1
+    assert after.pop("raw.build_log") == before.pop("raw.build_log") + 2
     assert after == before
     # the same rows; only "last fetched" moved on to the second night
     assert {t: table_rows(published, f"marts.{t}", RUN_TIME_COLUMNS) for t in MART_TABLES} == marts_before

@@ -4,6 +4,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -47,6 +48,13 @@ current_arms as (
     left join arm_type_map
         on {{ normalized_key('unioned.arm_type') }} = arm_type_map.arm_type_key
 
+),
+
+final as (
+
+    select * from current_arms
+    {{ parent_markers('records') }}
+
 )
 
-select * from current_arms
+select * from final

@@ -7,6 +7,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -56,6 +57,13 @@ current_contacts as (
     left join contact_role_map
         on {{ normalized_key('unioned.role') }} = contact_role_map.contact_role_key
 
+),
+
+final as (
+
+    select * from current_contacts
+    {{ parent_markers('records') }}
+
 )
 
-select * from current_contacts
+select * from final

@@ -7,7 +7,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
-    where eligibility_text is not null
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -28,7 +28,7 @@ split as (
 
 ),
 
-final as (
+criteria as (
 
     select
         md5(concat_ws('|', record_id, item.kind, item.path)) as criterion_id,
@@ -44,6 +44,13 @@ final as (
         item.text as text
 
     from split
+
+),
+
+final as (
+
+    select * from criteria
+    {{ parent_markers('records') }}
 
 )
 

@@ -10,7 +10,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
-    where eligibility_text is not null
+    where eligibility_text is not null and {{ changed_since_last_build() }}
 
 ),
 

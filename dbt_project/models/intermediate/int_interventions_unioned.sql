@@ -9,6 +9,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -106,6 +107,13 @@ current_interventions as (
     left join intervention_type_map
         on {{ normalized_key('unioned.intervention_type') }} = intervention_type_map.intervention_type_key
 
+),
+
+final as (
+
+    select * from current_interventions
+    {{ parent_markers('records') }}
+
 )
 
-select * from current_interventions
+select * from final

@@ -2,13 +2,21 @@
     The version of each record its source showed last, and since when it has shown it. Nights are
     ordered by run date (then fetch time), so a late re-run of an old date never overrides a newer
     night. `current_since` is the first night of the current unbroken streak: a study that goes
-    A → B → A is "A since the third night", not since the first.
+    A → B → A is "A since the third night", not since the first. `changed_in_load` is the newest
+    load that sighted the record: a build after that load rebuilds the record's rows downstream.
 -#}
 with
 
 sightings as (
 
     select * from {{ ref('stg_raw__sightings') }}
+    {%- if is_incremental() %}
+    -- only records sighted since the last build: their version or their last sighting moved
+    where record_id in (
+        select record_id from {{ ref('stg_raw__sightings') }}
+        where {{ changed_since_last_build('load_id') }}
+    )
+    {%- endif %}
 
 ),
 
@@ -16,7 +24,8 @@ sequenced as (
 
     select
         *,
-        dense_rank() over (partition by record_id order by run_date, fetched_at) as sighting_seq
+        dense_rank() over (partition by record_id order by run_date, fetched_at) as sighting_seq,
+        max(load_id) over (partition by record_id) as changed_in_load
 
     from sightings
 
@@ -28,7 +37,8 @@ current_documents as (
         record_id,
         document_id,
         fetched_at as last_seen_at,
-        run_date as last_seen_on
+        run_date as last_seen_on,
+        changed_in_load
 
     from sequenced
     qualify row_number() over (partition by record_id order by sighting_seq desc, document_id) = 1
@@ -76,7 +86,8 @@ final as (
         current_documents.last_seen_at,
         current_documents.last_seen_on,
         streaks.current_since,
-        streaks.first_seen_at
+        streaks.first_seen_at,
+        current_documents.changed_in_load
 
     from current_documents
     inner join streaks

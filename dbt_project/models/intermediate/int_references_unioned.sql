@@ -3,6 +3,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -40,6 +41,13 @@ current_references as (
     inner join records
         on unioned.document_id = records.document_id
 
+),
+
+final as (
+
+    select * from current_references
+    {{ parent_markers('records') }}
+
 )
 
-select * from current_references
+select * from final

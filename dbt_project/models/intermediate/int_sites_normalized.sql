@@ -3,6 +3,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_normalized') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -54,6 +55,13 @@ normalized as (
     left join status_map
         on {{ normalized_key('unioned.status') }} = status_map.status_key
 
+),
+
+final as (
+
+    select * from normalized
+    {{ parent_markers('records') }}
+
 )
 
-select * from normalized
+select * from final

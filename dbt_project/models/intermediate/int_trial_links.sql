@@ -8,6 +8,11 @@
        NCT-identified trial, and the lead sponsors do not contradict each other.
     4. unlinked: none of the above — the record is its own trial until a better record arrives.
     Shared eligibility text or investigators never link records: different trials reuse them.
+
+    Links are decided over all records every build (a changed record can link or unlink others), but
+    only rows that changed are rewritten: the record changed, or its link did. Those rows get the
+    build's newest load as `changed_in_load`, and `previous_trial_ids` keeps the trials they left,
+    so the trial marts rebuild exactly the trials whose records moved.
 -#}
 with
 
@@ -21,6 +26,7 @@ record_keys as (
 
     select
         record_id,
+        changed_in_load,
         nct_id,
         {{ normalized_key('lead_sponsor') }} as sponsor_key,
         list_distinct(list_filter(
@@ -126,7 +132,7 @@ identifier_links as (
 
 ),
 
-final as (
+links as (
 
     select
         record_keys.record_id,
@@ -164,6 +170,53 @@ final as (
         on record_keys.record_id = title_links.record_id
     left join identifier_links
         on record_keys.record_id = identifier_links.record_id
+
+),
+
+{% if is_incremental() -%}
+previous_links as (
+
+    select * from {{ this }}
+
+),
+
+{% endif -%}
+
+final as (
+
+    select
+        links.*,
+        (select max(changed_in_load) from records) as changed_in_load,
+        {% if is_incremental() -%}
+        list_distinct(list_concat(
+            case
+                when {{ changed_since_last_build('previous_links.changed_in_load') }}
+                    then previous_links.previous_trial_ids
+                else []
+            end,
+            case
+                when previous_links.trial_id <> links.trial_id then [previous_links.trial_id]
+                else []
+            end
+        )) as previous_trial_ids
+        {%- else -%}
+        []::varchar[] as previous_trial_ids
+        {%- endif %}
+
+    from links
+    {% if is_incremental() -%}
+    inner join record_keys
+        on links.record_id = record_keys.record_id
+    left join previous_links
+        on links.record_id = previous_links.record_id
+    where {{ changed_since_last_build('record_keys.changed_in_load') }}
+        -- rewritten by a build that did not finish: rewrite again so the marts catch up
+        or {{ changed_since_last_build('previous_links.changed_in_load') }}
+        or previous_links.record_id is null
+        or previous_links.trial_id <> links.trial_id
+        or previous_links.link_rule <> links.link_rule
+        or previous_links.link_evidence <> links.link_evidence
+    {%- endif %}
 
 )
 

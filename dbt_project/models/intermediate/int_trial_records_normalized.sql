@@ -9,6 +9,7 @@ with
 records as (
 
     select * from {{ ref('int_trial_records_unioned') }}
+    where {{ changed_since_last_build() }}
 
 ),
 

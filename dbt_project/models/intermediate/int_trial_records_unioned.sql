@@ -59,6 +59,7 @@ unioned as (
 versions as (
 
     select * from {{ ref('int_record_versions') }}
+    where {{ changed_since_last_build('changed_in_load') }}
 
 ),
 
@@ -67,7 +68,8 @@ current_versions as (
     select
         unioned.* exclude (fetched_at),
         versions.last_seen_at as fetched_at,
-        versions.current_since as captured_on
+        versions.current_since as captured_on,
+        versions.changed_in_load
 
     from unioned
     inner join versions

@@ -9,10 +9,11 @@ criteria as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         criterion_id,
@@ -27,6 +28,13 @@ final as (
 
     from criteria
     inner join links on criteria.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

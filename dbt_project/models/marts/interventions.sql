@@ -9,10 +9,11 @@ interventions as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         intervention_id,
@@ -28,6 +29,13 @@ final as (
 
     from interventions
     inner join links on interventions.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

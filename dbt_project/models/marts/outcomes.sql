@@ -9,10 +9,11 @@ outcomes as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         outcome_id,
@@ -26,6 +27,13 @@ final as (
 
     from outcomes
     inner join links on outcomes.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

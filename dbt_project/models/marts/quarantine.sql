@@ -10,14 +10,17 @@ with
 pages as (
 
     select * from {{ ref('stg_pages__documents') }}
-    where not is_parsed or not coalesce(is_valid_utf8, true)
+    -- documents are immutable: each is judged once, in the build after the load that added it
+    where {{ changed_since_last_build('load_id') }}
+    and (not is_parsed or not coalesce(is_valid_utf8, true))
 
 ),
 
 ctgov_documents as (
 
     select * from {{ source('ctgov', 'documents') }}
-    where payload_format = 'ctgov_study' and (not json_valid(body) or not coalesce(is_valid_utf8, true))
+    where {{ changed_since_last_build('load_id') }}
+    and payload_format = 'ctgov_study' and (not json_valid(body) or not coalesce(is_valid_utf8, true))
 
 ),
 

@@ -9,10 +9,11 @@ sites as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         site_id,
@@ -32,6 +33,13 @@ final as (
 
     from sites
     inner join links on sites.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

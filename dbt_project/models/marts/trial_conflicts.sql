@@ -4,9 +4,16 @@
 -#}
 with
 
+changed_trials as (
+
+    {{ changed_trial_ids() }}
+
+),
+
 provenance as (
 
     select * from {{ ref('trial_field_provenance') }}
+    where {{ of_changed_trials() }}
 
 ),
 
@@ -22,7 +29,7 @@ disagreements as (
 
 ),
 
-final as (
+conflicts as (
 
     select
         md5(concat_ws('|', provenance.trial_id, provenance.field)) as conflict_id,
@@ -48,6 +55,13 @@ final as (
         on provenance.trial_id = disagreements.trial_id
         and provenance.field = disagreements.field
     group by provenance.trial_id, provenance.field
+
+),
+
+final as (
+
+    select * from conflicts
+    {{ parent_markers('changed_trials', 'trial_id') }}
 
 )
 

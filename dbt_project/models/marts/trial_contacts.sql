@@ -9,10 +9,11 @@ contacts as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         contact_id,
@@ -31,6 +32,13 @@ final as (
 
     from contacts
     inner join links on contacts.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

@@ -4,9 +4,16 @@
 -#}
 with
 
+changed_trials as (
+
+    {{ changed_trial_ids() }}
+
+),
+
 records as (
 
     select * from {{ ref('trial_records') }}
+    where {{ of_changed_trials() }}
 
 ),
 
@@ -41,7 +48,7 @@ field_values as (
 
 ),
 
-final as (
+provenance as (
 
     select
         md5(concat_ws('|', trial_id, field, record_id)) as provenance_id,
@@ -49,6 +56,13 @@ final as (
         precedence_rank = min(precedence_rank) over (partition by trial_id, field) as is_chosen
 
     from field_values
+
+),
+
+final as (
+
+    select * from provenance
+    {{ parent_markers('changed_trials', 'trial_id') }}
 
 )
 

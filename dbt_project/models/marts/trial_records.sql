@@ -9,6 +9,7 @@ records as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
@@ -16,6 +17,7 @@ site_counts as (
 
     select record_id, count(*) as sites_count
     from {{ ref('int_sites_normalized') }}
+    where record_id in (select record_id from links)
     group by 1
 
 ),
@@ -24,6 +26,7 @@ arm_counts as (
 
     select record_id, count(*) as arms_count
     from {{ ref('int_arms_unioned') }}
+    where record_id in (select record_id from links)
     group by 1
 
 ),
@@ -32,6 +35,7 @@ intervention_counts as (
 
     select record_id, count(*) as interventions_count
     from {{ ref('int_interventions_unioned') }}
+    where record_id in (select record_id from links)
     group by 1
 
 ),

@@ -9,10 +9,11 @@ trial_references as (
 links as (
 
     select * from {{ ref('int_trial_links') }}
+    where {{ changed_since_last_build() }}
 
 ),
 
-final as (
+linked as (
 
     select
         reference_id,
@@ -25,6 +26,13 @@ final as (
 
     from trial_references
     inner join links on trial_references.record_id = links.record_id
+
+),
+
+final as (
+
+    select * from linked
+    {{ parent_markers('links') }}
 
 )
 

@@ -6,16 +6,23 @@
 -#}
 with
 
+changed_trials as (
+
+    {{ changed_trial_ids() }}
+
+),
+
 records as (
 
     select * from {{ ref('trial_records') }}
+    where {{ of_changed_trials() }}
 
 ),
 
 provenance as (
 
     select * from {{ ref('trial_field_provenance') }}
-    where is_chosen
+    where is_chosen and {{ of_changed_trials() }}
 
 ),
 
@@ -48,7 +55,7 @@ field_sources as (
 
 ),
 
-final as (
+merged_with_sources as (
 
     select
         merged.*,
@@ -57,6 +64,14 @@ final as (
     from merged
     left join field_sources
         on merged.trial_id = field_sources.trial_id
+
+),
+
+final as (
+
+    select * from merged_with_sources
+    -- a trial whose records all moved to other trials is deleted
+    {{ parent_markers('changed_trials', 'trial_id') }}
 
 )
 

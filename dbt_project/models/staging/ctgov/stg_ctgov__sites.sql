@@ -4,7 +4,7 @@ studies as (
 
     select * from {{ ref('stg_ctgov__studies') }}
     -- documents are immutable: unnest each one once, the night it arrives
-    where {{ not_yet_built('document_id') }}
+    where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
 
 ),
 

@@ -4,8 +4,10 @@ source as (
 
     select * from {{ source('ctgov', 'documents') }}
     -- invalid JSON and invalid UTF-8 go to marts.quarantine instead
-    where payload_format = 'ctgov_study' and json_valid(body) and coalesce(is_valid_utf8, true)
+    -- documents are immutable: parse each one once, in the build after the load that added it
+    where {{ changed_since_last_build('load_id') }}
     and {{ not_yet_built('document_id') }}
+    and payload_format = 'ctgov_study' and json_valid(body) and coalesce(is_valid_utf8, true)
 
 ),
 
@@ -36,6 +38,7 @@ renamed as (
         sha256 as snapshot_sha256,
         fetched_at,
         run_date,
+        load_id,
 
         ---------- identification
         study.protocolSection.identificationModule.nctId as nct_id,

@@ -9,8 +9,9 @@ with
 source as (
 
     select * from {{ source('pages', 'documents') }}
-    where payload_format = 'page'
+    where {{ changed_since_last_build('load_id') }}
     and {{ not_yet_built('document_id') }}
+    and payload_format = 'page'
 
 ),
 
@@ -37,6 +38,7 @@ renamed as (
         payload_path,
         fetched_at,
         run_date,
+        load_id,
         bytes,
         is_valid_utf8,
         (parse_result ->> '$.ok')::boolean as is_parsed,

@@ -16,7 +16,8 @@ renamed as (
         source_name,
         document_key,
         run_date,
-        fetched_at
+        fetched_at,
+        load_id
 
     from source
 
