@@ -7,6 +7,7 @@ temp file in the target folder and are `os.replace`d, so readers never see half 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import json
@@ -45,28 +46,61 @@ def partition_relpath(source_name: str, run_date: date | str) -> str:
 
 
 class SnapshotStore:
-    """Writes payloads and manifests under `raw_root`; the sha256 index is scanned once per instance."""
+    """Writes payloads and manifests under `raw_root`; finds held payloads by listing partition folders.
+
+    The digest lookup walks the partitions in path order and lists each folder once per instance
+    (sorted names, searched by bisection), stopping at the first hit: re-fetching a source whose
+    payloads are all held lists only the partitions that sort up to them, not the whole store. A
+    miss lists every partition, which is what proves a payload new. Payloads this instance wrote
+    are remembered, so its own writes need no re-listing.
+    """
 
     def __init__(self, raw_root: Path) -> None:
         self.raw_root = Path(raw_root)
-        self._index: dict[str, str] | None = None
+        self._partitions: list[str] | None = None  # "source=…/run_date=…", in path order
+        self._listings: dict[str, list[str]] = {}  # partition -> its file names, sorted
+        self._written: dict[str, str] = {}  # digest -> relpath, payloads stored by this instance
         self._lock = threading.Lock()
 
-    def _load_index(self) -> dict[str, str]:
-        if self._index is None:
-            index: dict[str, str] = {}
-            if self.raw_root.is_dir():
-                for f in sorted(self.raw_root.glob("source=*/run_date=*/*")):
-                    m = _SHA_FILE_RE.match(f.name)
-                    if m and f.is_file():
-                        index.setdefault(m.group(1), f.relative_to(self.raw_root).as_posix())
-            self._index = index
-        return self._index
+    def _partition_list(self) -> list[str]:
+        if self._partitions is None:
+            self._partitions = [
+                f"{source}/{day}"
+                for source in _subdirs(self.raw_root, "source=")
+                for day in _subdirs(self.raw_root / source, "run_date=")
+            ]
+        return self._partitions
+
+    def _listing(self, partition: str) -> list[str]:
+        names = self._listings.get(partition)
+        if names is None:
+            try:
+                with os.scandir(self.raw_root / partition) as entries:
+                    names = sorted(e.name for e in entries if e.is_file())
+            except (FileNotFoundError, NotADirectoryError):  # removed since the partitions were listed
+                names = []
+            self._listings[partition] = names
+        return names
+
+    def _find(self, digest: str) -> str | None:
+        """Relative path of the first payload named `<digest>.<ext>` in path order; caller holds the lock."""
+        held = self._written.get(digest)
+        if held is not None:
+            return held
+        prefix = f"{digest}."
+        for partition in self._partition_list():
+            names = self._listing(partition)
+            i = bisect.bisect_left(names, prefix)
+            while i < len(names) and names[i].startswith(prefix):
+                if _SHA_FILE_RE.match(names[i]):
+                    return f"{partition}/{names[i]}"
+                i += 1
+        return None
 
     def lookup(self, sha256: str) -> str | None:
         """Relative path of the payload with this digest, if held."""
         with self._lock:
-            return self._load_index().get(sha256)
+            return self._find(sha256)
 
     def put(self, source_name: str, run_date: date, body: bytes, ext: str) -> StoredPayload:
         """Store `body` unless its sha256 is already held anywhere under the raw root."""
@@ -74,14 +108,12 @@ class SnapshotStore:
             raise ValueError(f"bad payload extension {ext!r}")
         digest = hashlib.sha256(body).hexdigest()
         with self._lock:
-            index = self._load_index()
-            held = index.get(digest)
+            held = self._find(digest)
             if held is not None:
                 return StoredPayload(digest, held, is_new=False)
             rel = f"{partition_relpath(source_name, run_date)}/{digest}.{ext}"
-            target = self.raw_root / rel
-            _atomic_write(target, body, mode=0o444)
-            index[digest] = rel
+            _atomic_write(self.raw_root / rel, body, mode=0o444)
+            self._written[digest] = rel
             return StoredPayload(digest, rel, is_new=True)
 
     def write_manifest(self, source_name: str, run_date: date, rows: Iterable[Mapping[str, Any]]) -> str:
@@ -91,6 +123,15 @@ class SnapshotStore:
         # 0644, not mkstemp's 0600: other users (Airflow workers, analysts) read manifests.
         _atomic_write(self.raw_root / rel, text.encode("utf-8"), mode=0o644)
         return rel
+
+
+def _subdirs(folder: Path, prefix: str) -> list[str]:
+    """Names of the folders in `folder` starting with `prefix`, sorted; none if `folder` is missing."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries if e.name.startswith(prefix) and e.is_dir())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _atomic_write(target: Path, data: bytes, *, mode: int) -> None:

@@ -488,3 +488,64 @@ def test_unreachable_host_and_missing_file_are_error_rows(server, tmp_path):
     assert refused["error"] == "FetchError: connection failed (retries exhausted)"
     assert absent["error"].startswith("FileNotFoundError:") and absent["url"] == missing
     assert ok["error"] is None
+
+
+# --- concurrency of pages sources -----------------------------------------------------------------
+
+
+def test_pages_are_fetched_a_few_at_a_time_and_recorded_in_list_order(server, tmp_path):
+    from ingest.sources import pages
+
+    paths = [f"/p{i}" for i in range(8)]
+    for p in paths:  # the first URL answers last
+        server.route(p, Reply(body=p.encode(), delay=0.4 if p == "/p0" else 0.25))
+    t0 = time.monotonic()
+    summary = fetch_source(pages_source(*(server.url(p) for p in paths)), DAY1, tmp_path)
+    elapsed = time.monotonic() - t0
+
+    assert summary["stored_new"] == 8 and summary["errors"] == 0
+    # Four requests arrive at once; the fifth only when one of them has been answered.
+    at = sorted(h.at for h in server.hits)
+    assert pages.WORKERS == 4 and at[3] - at[0] < 0.15 and at[4] - at[0] >= 0.2
+    assert elapsed < 8 * 0.25  # one at a time takes 2.15 s; four at a time ~0.65 s
+    rows = read_manifests(tmp_path)
+    assert [r["url"] for r in rows] == [server.url(p) for p in paths]
+    assert [(tmp_path / r["payload_path"]).read_bytes() for r in rows] == [p.encode() for p in paths]
+
+
+def test_a_pages_consumer_that_stops_early_starts_no_more_fetches(server, tmp_path):
+    from ingest.sources import pages
+
+    paths = [f"/q{i}" for i in range(30)]
+    for p in paths:
+        server.route(p, Reply(body=p.encode()))
+    with client() as c:
+        payloads = pages.iter_payloads(pages_source(*(server.url(p) for p in paths)), c)
+        first = next(payloads)
+        payloads.close()
+        time.sleep(0.2)
+    assert first.body == b"/q0"
+    assert len(server.hits) <= pages.AHEAD + 1 < len(paths)
+
+
+# --- API pages that cannot be paged on --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b'{"studies": [], "nextPageToken": 7}', "InvalidApiPage: nextPageToken is not a string"),
+        (b'{"totalCount": 0}', "InvalidApiPage: response has no 'studies' list"),
+        (b'[{"studies": []}]', "InvalidApiPage: response has no 'studies' list"),
+        (b'{"studies": [{"nctId": "NCT1"}', "InvalidApiPage: response is not JSON"),
+        (b'{"studies": [{"title": "caf\xe9"}]}', "InvalidApiPage: response is not JSON"),  # Latin-1
+    ],
+    ids=["token-not-string", "no-studies", "not-an-object", "truncated", "not-utf8"],
+)
+def test_api_page_of_the_wrong_shape_is_an_error_row(server, tmp_path, body, error):
+    server.route("/api/v2/studies", Reply(body=body, content_type="application/json"))
+    summary = fetch_source(api_source(server), DAY1, tmp_path)
+    (row,) = read_manifests(tmp_path)
+    assert summary["errors"] == 1 and payload_files(tmp_path) == []
+    assert row["error"] == error and row["http_status"] == 200
+    assert len(server.hits_for("/api/v2/studies")) == 1

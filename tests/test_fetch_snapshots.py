@@ -54,3 +54,49 @@ def test_manifest_is_replaced_whole_and_read_back_filtered(tmp_path):
     assert [r["fetch_id"] for r in read_manifests(tmp_path, source_name="a", run_date="2024-11-21")] == ["4"]
     assert read_manifests(tmp_path, source_name="b") == []
     assert read_manifests(tmp_path / "missing") == []
+
+
+def _hold(root, partition: str, name: str, body: bytes) -> None:
+    """A payload file as an earlier run (or an older version of the store) left it."""
+    (root / partition).mkdir(parents=True, exist_ok=True)
+    (root / partition / name).write_bytes(body)
+
+
+def test_a_held_payload_is_found_in_path_order_whatever_its_extension(tmp_path):
+    sha = hashlib.sha256(b"page").hexdigest()
+    # The same bytes held twice (two fetches raced, or a copy predating the store): the first path wins.
+    _hold(tmp_path, "source=b/run_date=2024-11-19", f"{sha}.txt", b"page")
+    _hold(tmp_path, "source=a/run_date=2024-11-21", f"{sha}.html", b"page")
+    _hold(tmp_path, "source=a/run_date=2024-11-20", f"{sha}.txt", b"page")
+    store = SnapshotStore(tmp_path)
+    assert store.lookup(sha) == f"source=a/run_date=2024-11-20/{sha}.txt"
+    held = store.put("c", D2, b"page", "json")
+    assert (held.is_new, held.relpath) == (False, f"source=a/run_date=2024-11-20/{sha}.txt")
+    assert not (tmp_path / "source=c").exists()
+
+
+def test_names_that_are_not_payload_files_do_not_count_as_held(tmp_path):
+    sha = hashlib.sha256(b"body").hexdigest()
+    (tmp_path / "source=a/run_date=2024-11-20" / f"{sha}.json").mkdir(parents=True)  # a folder
+    _hold(tmp_path, "source=a/run_date=2024-11-20", f".tmp-{sha}.part", b"body")  # a write cut short
+    _hold(tmp_path, "source=a/run_date=2024-11-20", f"{sha}.js-on", b"body")  # not an extension
+    _hold(tmp_path, "source=a/run_date=2024-11-20", f"{sha.upper()}.json", b"body")  # not a digest
+    _hold(tmp_path, "other/run_date=2024-11-20", f"{sha}.json", b"body")  # not a source partition
+    store = SnapshotStore(tmp_path)
+    assert store.lookup(sha) is None
+    stored = store.put("b", D1, b"body", "json")
+    assert (stored.is_new, stored.relpath) == (True, f"source=b/run_date=2024-11-20/{sha}.json")
+    assert store.lookup(sha) == stored.relpath  # its own write, without listing the folder again
+    assert SnapshotStore(tmp_path).lookup(sha) == stored.relpath
+
+
+def test_a_partition_removed_while_the_store_is_open_is_skipped(tmp_path):
+    import shutil
+
+    first = SnapshotStore(tmp_path).put("a", D1, b"one", "txt")
+    SnapshotStore(tmp_path).put("z", D1, b"two", "txt")
+    store = SnapshotStore(tmp_path)
+    assert store.lookup(first.sha256) == first.relpath  # found in source=a: source=z not listed yet
+    shutil.rmtree(tmp_path / "source=z")
+    again = store.put("a", D2, b"two", "txt")
+    assert again.is_new and again.relpath.startswith("source=a/run_date=2024-11-21/")

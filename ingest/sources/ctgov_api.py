@@ -7,11 +7,12 @@ asked for, which is what makes the nightly run incremental.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from urllib.parse import urlencode
+
+import msgspec
 
 from ingest.config import Source
 from ingest.http_client import FetchError, HttpClient
@@ -22,6 +23,20 @@ log = logging.getLogger(__name__)
 
 class InvalidApiPage(ValueError):
     """A 2xx response that is not a `{"studies": [...]}` JSON object; pagination cannot go on."""
+
+
+class _PageShape(msgspec.Struct):
+    """What paging needs from a response: a `studies` list (kept raw, unparsed) and the next token.
+
+    The studies are stored as fetched and parsed later by the load; building Python objects for a
+    1000-study page here cost ~0.3 s of CPU per page, skipping them (still syntax-checked) ~0.02 s.
+    """
+
+    studies: list[msgspec.Raw]
+    nextPageToken: str | None = None  # noqa: N815 - the API's field name
+
+
+_PAGE_DECODER = msgspec.json.Decoder(_PageShape)
 
 
 def since_filter(since: str) -> str:
@@ -102,7 +117,7 @@ def iter_payloads(source: Source, client: HttpClient, *, since: str | None = Non
             body=res.body,
             ext="json",
         )
-        token = data.get("nextPageToken") or None
+        token = data.nextPageToken or None
         if token is None:
             return
         if token in seen_tokens:
@@ -114,14 +129,14 @@ def iter_payloads(source: Source, client: HttpClient, *, since: str | None = Non
             return
 
 
-def _parse_page(body: bytes) -> dict:
+def _parse_page(body: bytes) -> _PageShape:
+    """Check the page is a JSON object with a `studies` list and a string (or no) `nextPageToken`."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        body.decode("utf-8")  # the syntax check skips over string contents, so check the encoding here
+        return _PAGE_DECODER.decode(body)
+    except msgspec.ValidationError as exc:  # valid JSON, wrong shape
+        if str(exc).endswith("`$.nextPageToken`"):
+            raise InvalidApiPage("nextPageToken is not a string") from None
+        raise InvalidApiPage("response has no 'studies' list") from None
+    except (UnicodeDecodeError, msgspec.DecodeError):
         raise InvalidApiPage("response is not JSON") from None
-    if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
-        raise InvalidApiPage("response has no 'studies' list")
-    token = data.get("nextPageToken")
-    if token is not None and not isinstance(token, str):
-        raise InvalidApiPage("nextPageToken is not a string")
-    return data
