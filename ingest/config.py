@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +74,7 @@ class Source:
         if self.kind == "pages":
             if not self.urls:
                 raise ValueError(f"{where}: kind 'pages' needs a non-empty 'urls' list")
-            dupes = sorted({u for u in self.urls if self.urls.count(u) > 1})
+            dupes = sorted(url for url, seen in Counter(self.urls).items() if seen > 1)
             if dupes:
                 raise ValueError(f"{where}: duplicate urls {dupes}")
         if self.kind == "ctgov_bulk" and not self.path:
@@ -100,7 +101,8 @@ class Source:
 def load_sources(path: str | Path) -> list[Source]:
     """Parse and validate a sources YAML file; relative paths resolve against the file's folder."""
     path = Path(path).resolve()
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # the C loader when PyYAML has it: a sources file can list thousands of page URLs
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list) or not doc["sources"]:
         raise ValueError(f"{path}: expected a mapping with a non-empty 'sources:' list")
     sources = [_parse_source(raw, i, path.parent) for i, raw in enumerate(doc["sources"])]
