@@ -6,7 +6,9 @@ Nightly refresh of the clinical-trial registry warehouse.
 1. **fetch** — one mapped task per configured source: every payload is snapshotted immutably
    (content-addressed) with a manifest row per fetch.
 2. **load** — the run date's snapshots into the build warehouse's `raw` schema.
-3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos).
+3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos),
+   incremental: `plan_build` finds the loads the last build did not cover, the models rebuild only
+   the records those loads sighted, and `record_build` logs the build once every dbt task passed.
 4. **validate** — Great Expectations suites on the marts; writes Data Docs and `summary.json`.
 5. **publish** — only if validation passed: the build file atomically replaces the analysts' file.
 
@@ -54,6 +56,7 @@ def _dbt_task_group():
         render_config=RenderConfig(load_method=LoadMode.DBT_LS),
         operator_args={
             "pool": settings.DUCKDB_POOL,
+            "vars": {"since_load_id": "{{ ti.xcom_pull(task_ids='plan_build')['since_load_id'] }}"},
             "append_env": True,
             "env": {"TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME},
         },
@@ -95,6 +98,18 @@ def trials_refresh():
 
         return load_step(params["warehouse_dir"], _run_date())
 
+    @task(pool=settings.DUCKDB_POOL)
+    def plan_build(loaded: dict, params: dict | None = None) -> dict:
+        from ingest.pipeline import plan_transform
+
+        return plan_transform(params["warehouse_dir"])
+
+    @task(pool=settings.DUCKDB_POOL)
+    def record_build(plan: dict, params: dict | None = None, run_id: str | None = None) -> None:
+        from ingest.pipeline import record_transform
+
+        record_transform(params["warehouse_dir"], plan["through_load_id"], run_id)
+
     @task(pool=settings.DUCKDB_POOL, retries=0)
     def validate(params: dict | None = None, run_id: str | None = None) -> dict:
         from ingest.pipeline import validate as validate_step
@@ -109,9 +124,11 @@ def trials_refresh():
 
     fetched = fetch.expand(source_name=list_sources())
     loaded = load(fetched)
+    planned = plan_build(loaded)
     dbt = _dbt_task_group()
+    recorded = record_build(planned)
     validated = validate()
-    loaded >> dbt >> validated
+    planned >> dbt >> recorded >> validated
     publish(validated)
 
 

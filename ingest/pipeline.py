@@ -146,6 +146,25 @@ def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
     return {"TRIALWH_BUILD_DB": str(warehouse_paths(warehouse_dir).build_db)}
 
 
+def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:
+    """What the next dbt build covers: loads after `since_load_id`, up to `through_load_id`."""
+    from ingest import build_log
+
+    paths = warehouse_paths(warehouse_dir)
+    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
+    return {
+        "since_load_id": build_log.built_through(paths.build_db, "transform"),
+        "through_load_id": build_log.latest_load_id(paths.build_db),
+    }
+
+
+def record_transform(warehouse_dir: str | Path, through_load_id: int, run_id: str | None = None) -> None:
+    """After a successful dbt build: the next build starts after `through_load_id`."""
+    from ingest import build_log
+
+    build_log.record_step(warehouse_paths(warehouse_dir).build_db, "transform", int(through_load_id), run_id)
+
+
 def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     """`dbt build` (seeds, models, tests) on the build warehouse, in-process.
 
@@ -154,13 +173,9 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     """
     from dbt.cli.main import dbtRunner
 
-    from ingest import build_log
-
     paths = warehouse_paths(warehouse_dir)
     os.environ.update(dbt_env(warehouse_dir))
-    paths.build_db.parent.mkdir(parents=True, exist_ok=True)
-    since = build_log.built_through(paths.build_db, "transform")
-    through = build_log.latest_load_id(paths.build_db)
+    plan = plan_transform(warehouse_dir)
     project = str(settings.DBT_PROJECT_DIR)
     args = [
         "build",
@@ -173,7 +188,7 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         "--log-path",
         str(paths.dbt_target / "logs"),
         "--vars",
-        json.dumps({"since_load_id": since}),
+        json.dumps({"since_load_id": plan["since_load_id"]}),
     ]
     if select:
         args += ["--select", select]
@@ -190,8 +205,8 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         ]
         raise RuntimeError(f"dbt build failed: {failed or result.exception}")
     if not select:
-        build_log.record_step(paths.build_db, "transform", through)
-    return {"dbt": statuses, "since_load_id": since, "through_load_id": through}
+        record_transform(warehouse_dir, plan["through_load_id"])
+    return {"dbt": statuses, **plan}
 
 
 def _release_dbt_connections() -> None:

@@ -47,7 +47,8 @@ def test_every_task_retries(dag):
 
 
 def test_every_duckdb_writer_is_in_the_one_slot_pool(dag):
-    writers = {"load", "validate", "publish"} | {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
+    writers = {"load", "plan_build", "record_build", "validate", "publish"}
+    writers |= {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
     assert {dag.get_task(task_id).pool for task_id in writers} == {"duckdb_writer"}
     assert {dag.get_task(task_id).pool for task_id in ("list_sources", "fetch")} == {"default_pool"}
 
@@ -63,3 +64,15 @@ def test_fetch_is_mapped_over_sources_and_dbt_is_rendered_per_model(dag):
     load = dag.get_task("load")
     assert "dbt.status_map.seed" in {t.task_id for t in load.get_flat_relatives(upstream=False)}
     assert "publish" in {t.task_id for t in dag.get_task("validate").downstream_list}
+
+
+def test_dbt_builds_only_what_the_planned_loads_changed(dag):
+    plan, record = dag.get_task("plan_build"), dag.get_task("record_build")
+    assert "dbt.status_map.seed" in {t.task_id for t in plan.get_flat_relatives(upstream=False)}
+    # the build is logged only after every model and test passed, and before validation
+    upstream_of_record = {t.task_id for t in record.get_flat_relatives(upstream=True)}
+    assert {"dbt.trials.run", "dbt.trials.test", "dbt.criteria.test"} <= upstream_of_record
+    assert "validate" in {t.task_id for t in record.downstream_list}
+    assert dag.get_task("dbt.trials.run").vars == {
+        "since_load_id": "{{ ti.xcom_pull(task_ids='plan_build')['since_load_id'] }}"
+    }

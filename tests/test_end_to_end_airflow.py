@@ -151,3 +151,10 @@ def test_dag_nights_build_history_without_duplicates(two_dag_nights):
     assert query(published, "select count(*), count(distinct trial_id) from marts.trial_history") == [
         (14, 13)
     ]
+    # each night's dbt build was planned from the loads the last build had not covered and logged
+    # after its last dbt task (the publish of night 2 is logged after its copy was made)
+    assert query(published, "select step, through_load_id from raw.build_log order by finished_at") == [
+        ("transform", 1),
+        ("publish", 1),
+        ("transform", 2),
+    ]
