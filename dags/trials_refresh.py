@@ -58,7 +58,10 @@ def _dbt_task_group():
             "pool": settings.DUCKDB_POOL,
             "vars": {"since_load_id": "{{ ti.xcom_pull(task_ids='plan_build')['since_load_id'] }}"},
             "append_env": True,
-            "env": {"TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME},
+            "env": {
+                "TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME,
+                "TRIALWH_ANALYTICS_DB": "{{ params.warehouse_dir }}/build/" + settings.ANALYTICS_FILE_NAME,
+            },
         },
     )
 

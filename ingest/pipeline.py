@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,6 +40,11 @@ class WarehousePaths:
     @property
     def build_db(self) -> Path:
         return self.root / "build" / settings.WAREHOUSE_FILE_NAME
+
+    @property
+    def build_analytics_db(self) -> Path:
+        """The marts, history and mappings, built here by dbt and published as `published_db`."""
+        return self.root / "build" / settings.ANALYTICS_FILE_NAME
 
     @property
     def published_db(self) -> Path:
@@ -142,14 +148,16 @@ def load(warehouse_dir: str | Path, run_date: date | str | None) -> dict:
 
 
 def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
-    """Environment dbt needs: which build file to write (read by `dbt_project/profiles.yml`)."""
-    return {"TRIALWH_BUILD_DB": str(warehouse_paths(warehouse_dir).build_db)}
+    """Environment dbt needs: which build files to write (read by `dbt_project/profiles.yml`)."""
+    paths = warehouse_paths(warehouse_dir)
+    return {"TRIALWH_BUILD_DB": str(paths.build_db), "TRIALWH_ANALYTICS_DB": str(paths.build_analytics_db)}
 
 
 def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:
     """What the next dbt build covers: loads after `since_load_id`, up to `through_load_id`."""
     from ingest import build_log
 
+    _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     return {
@@ -162,6 +170,7 @@ def record_transform(warehouse_dir: str | Path, through_load_id: int, run_id: st
     """After a successful dbt build: the next build starts after `through_load_id`."""
     from ingest import build_log
 
+    _release_dbt_connections()
     build_log.record_step(warehouse_paths(warehouse_dir).build_db, "transform", int(through_load_id), run_id)
 
 
@@ -210,10 +219,14 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
 
 
 def _release_dbt_connections() -> None:
-    """dbt-duckdb keeps its read-write connection cached in-process; later steps open the file too."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    """dbt-duckdb keeps its read-write connection cached in-process; later steps open the file too.
 
-    DuckDBConnectionManager.close_all_connections()
+    `airflow dags test` runs the Cosmos dbt tasks and the tasks after them in one process, so the
+    steps that open the build file after dbt release it first (a no-op where dbt never ran).
+    """
+    connections = sys.modules.get("dbt.adapters.duckdb.connections")
+    if connections is not None:
+        connections.DuckDBConnectionManager.close_all_connections()
 
 
 def validate(warehouse_dir: str | Path, run_id: str) -> dict:
@@ -228,7 +241,11 @@ def validate(warehouse_dir: str | Path, run_id: str) -> dict:
     paths = warehouse_paths(warehouse_dir)
     since = build_log.built_through(paths.build_db, "publish")
     report = validate_warehouse(
-        paths.build_db, paths.report_dir(run_id), run_id=run_id, changed_since_load_id=since
+        paths.build_analytics_db,
+        paths.report_dir(run_id),
+        run_id=run_id,
+        changed_since_load_id=since,
+        changes_db=paths.build_db,
     )
     latest_report_link(paths.reports)
     summary = {
@@ -256,7 +273,7 @@ def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str |
 
     paths = warehouse_paths(warehouse_dir)
     through = build_log.built_through(paths.build_db, "transform")
-    result = publish_build(paths.build_db, paths.published_db)
+    result = publish_build(paths.build_analytics_db, paths.published_db)
     build_log.record_step(paths.build_db, "publish", through)
     if sources_file is not None:
         from ingest.config import load_sources
@@ -317,8 +334,9 @@ def rebuild(
     days = run_dates(paths.root)
     if not days:
         raise FileNotFoundError(f"no raw snapshots under {paths.raw}: nothing to rebuild from")
-    for stale in (paths.build_db, paths.build_db.with_name(paths.build_db.name + ".wal")):
-        stale.unlink(missing_ok=True)
+    for db in (paths.build_db, paths.build_analytics_db):
+        for stale in (db, db.with_name(db.name + ".wal")):
+            stale.unlink(missing_ok=True)
     replayed = []
     for day in days:
         loaded = load(paths.root, day)

@@ -1,4 +1,9 @@
-"""Publish step of write–audit–publish: the validated build copy replaces the analysts' file atomically."""
+"""Publish step of write–audit–publish: the validated marts file replaces the analysts' file atomically.
+
+dbt builds the marts, the history snapshot and the mapping seeds into their own DuckDB file beside the
+build warehouse (raw, staging, intermediate): analysts query only those, and a publish copies only
+that file.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import duckdb
 
 
 def publish_build(build_db: Path, published_db: Path) -> dict:
-    """Copy the build warehouse next to the published one, make it read-only, then rename it over.
+    """Copy the built marts file next to the published one, make it read-only, then rename it over.
 
     `os.replace` on the same filesystem is atomic: an analyst sees the old file or the new one, never
     half of either. Analysts who hold the old file open keep reading it until they reconnect.

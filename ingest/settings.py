@@ -13,6 +13,9 @@ LIVE_SOURCES_FILE = REPO_ROOT / "sources" / "live.yml"
 
 DUCKDB_POOL = "duckdb_writer"
 WAREHOUSE_FILE_NAME = "warehouse.duckdb"
+# The analysts' part of the build (marts, history, mappings), built as its own file beside the build
+# warehouse so that publishing copies only what analysts query.
+ANALYTICS_FILE_NAME = "analytics.duckdb"
 
 
 def home() -> Path:

@@ -317,13 +317,16 @@ def _quote(name: str) -> str:
 
 
 CHANGED_LINKS = "intermediate.int_trial_links"
+CHANGES_CATALOG = "build"  # the build warehouse, attached read-only when it is another file
 
 
-def scoped_sql(definition: SuiteDefinition, changed_since_load_id: int | None) -> str:
+def scoped_sql(
+    definition: SuiteDefinition, changed_since_load_id: int | None, links: str = CHANGED_LINKS
+) -> str:
     """The suite's query, restricted to the rows changed after `changed_since_load_id` (None: all)."""
     if changed_since_load_id is None or changed_since_load_id < 0:
         return definition.sql
-    changed = f"{CHANGED_LINKS} where changed_in_load > {int(changed_since_load_id)}"
+    changed = f"{links} where changed_in_load > {int(changed_since_load_id)}"
     if "record_id" in definition.row_keys:
         column, keys = "record_id", f"select record_id from {changed}"
     elif "trial_id" in definition.row_keys:
@@ -411,11 +414,13 @@ def validate_warehouse(
     run_id: str,
     expectations_dir: Path = EXPECTATIONS_DIR,
     changed_since_load_id: int | None = None,
+    changes_db: Path | None = None,
 ) -> ValidationReport:
     """Validate the marts of the DuckDB file `db_path` (opened read-only) against every suite.
 
     With `changed_since_load_id`, only the rows changed after that load are read (see the module's
-    docstring); None or a negative id validates every row.
+    docstring), as `changes_db` (the build warehouse; default `db_path`) records them; None or a
+    negative id validates every row.
 
     Writes GX Data Docs (`report_dir/index.html`) and `report_dir/summary.json`. A suite whose query
     fails (missing table or column) is reported as failed with its `error`; a suite file that is not
@@ -457,7 +462,12 @@ def validate_warehouse(
             # beside every later frame and GX's copies of it. The fetched frame outlives the close.
             with _connect_read_only(db_path) as con:
                 try:
-                    frame = _read_relation(con, definition, scoped_sql(definition, changed_since_load_id))
+                    links = CHANGED_LINKS
+                    if scoped and changes_db is not None and Path(changes_db) != db_path:
+                        con.execute(f"attach '{changes_db}' as {CHANGES_CATALOG} (read_only)")
+                        links = f"{CHANGES_CATALOG}.{CHANGED_LINKS}"
+                    query = scoped_sql(definition, changed_since_load_id, links)
+                    frame = _read_relation(con, definition, query)
                     table_rows = (
                         con.execute(f"select count(*) from {definition.table}").fetchone()[0]
                         if whole_table

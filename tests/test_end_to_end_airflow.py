@@ -147,14 +147,22 @@ def test_dag_nights_build_history_without_duplicates(two_dag_nights):
         ("RECRUITING", 420, "2026-11-02", None),
     ]
     assert query(published, "select count(*) from marts.trial_records") == first_night_records == [(13,)]
-    assert query(published, "select count(*) from raw.documents") == [(14,)]
+    build = warehouse / "build" / "warehouse.duckdb"
+    assert query(build, "select count(*) from raw.documents") == [(14,)]
     assert query(published, "select count(*), count(distinct trial_id) from marts.trial_history") == [
         (14, 13)
     ]
     # each night's dbt build was planned from the loads the last build had not covered and logged
-    # after its last dbt task (the publish of night 2 is logged after its copy was made)
-    assert query(published, "select step, through_load_id from raw.build_log order by finished_at") == [
+    # after its last dbt task, and each publish after it
+    assert query(build, "select step, through_load_id from raw.build_log order by finished_at") == [
         ("transform", 1),
         ("publish", 1),
         ("transform", 2),
+        ("publish", 2),
+    ]
+    # analysts get the marts, the history and the mappings, not the build's raw and staging layers
+    assert query(published, "select distinct schema_name from duckdb_tables() order by 1") == [
+        ("mappings",),
+        ("marts",),
+        ("snapshots",),
     ]

@@ -68,9 +68,10 @@ def test_refreshing_the_same_run_date_again_adds_nothing(tmp_path):
     ]
     run_cli(*args)
     counts_sql = "select (select count(*) from raw.documents), (select count(*) from raw.fetches)"
-    first = query(warehouse / "warehouse.duckdb", counts_sql)
+    build = warehouse / "build" / "warehouse.duckdb"
+    first = query(build, counts_sql)
     run_cli(*args)
-    assert query(warehouse / "warehouse.duckdb", counts_sql) == first == [(18, 18)]
+    assert query(build, counts_sql) == first == [(18, 18)]
 
 
 def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, copy_of_samples):
@@ -110,7 +111,7 @@ def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, co
     summary = json.loads((warehouse / "reports" / "cli__2026-11-20" / "summary.json").read_text())
     assert summary["success"] is False
     bad_record = query(
-        warehouse / "build" / "warehouse.duckdb",
+        warehouse / "build" / "analytics.duckdb",
         "select record_id from marts.trial_records where nct_id = 'NCT99999991'",
     )[0][0]
     failures = {

@@ -665,9 +665,9 @@ def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypa
     alive_at_next_read: dict[str, list[str]] = {}
     read_relation = validate_module._read_relation
 
-    def recording_read(con, definition):
+    def recording_read(con, definition, sql=None):
         alive_at_next_read[definition.name] = [name for name, ref in frames if ref() is not None]
-        frame = read_relation(con, definition)
+        frame = read_relation(con, definition, sql)
         frames.append((definition.name, weakref.ref(frame)))
         return frame
 
