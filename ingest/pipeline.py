@@ -230,7 +230,7 @@ def _release_dbt_connections() -> None:
 
 
 def validate(warehouse_dir: str | Path, run_id: str) -> dict:
-    """Great Expectations suites on the build copy; raises ValidationFailed with the report's path.
+    """Great Expectations suites on the built marts; raises ValidationFailed with the report's path.
 
     Only the records and trials changed since the last publish are checked: the published rows were
     checked on the night they changed.

@@ -22,7 +22,7 @@ def publish_build(build_db: Path, published_db: Path) -> dict:
     half of either. Analysts who hold the old file open keep reading it until they reconnect.
     """
     if not build_db.exists():
-        raise FileNotFoundError(f"no build warehouse to publish at {build_db}")
+        raise FileNotFoundError(f"no built marts file to publish at {build_db}")
     _checkpoint(build_db)
     published_db.parent.mkdir(parents=True, exist_ok=True)
     staging = published_db.with_name(f".{published_db.name}.publishing")
