@@ -465,6 +465,7 @@ def bench(
             k: v for k, v in rebuild_steps[-1]["result"].items() if k not in ("published", "bytes")
         }
         build_bytes = (warehouse / "build" / "warehouse.duckdb").stat().st_size
+        analytics_bytes = (warehouse / "build" / "analytics.duckdb").stat().st_size
 
         # -- nightly increment
         print("== nightly increment: 1% changed via the API replay, pages re-fetched", flush=True)
@@ -503,6 +504,9 @@ def bench(
             nightly_steps.append(step)
             print(f"   {name:<20} {step['wall_s']:>9.1f} s  peak {step['peak_rss_mb']:>8.0f} MB", flush=True)
         nightly_dbt = dbt_timings(warehouse / "build" / "dbt_target")
+        shutil.copyfile(
+            warehouse / "build" / "dbt_target" / "run_results.json", work / "nightly_run_results.json"
+        )
         incremental_s = sum(s["wall_s"] for s in nightly_steps)
         api_requests = list(api.requests)
 
@@ -578,7 +582,12 @@ def bench(
         "code": code,
         "corpus": {k: v for k, v in manifest.items() if k not in ("changes", "bad_pages")},
         "fetch": fetch,
-        "rebuild": {"steps": rebuild_steps, "dbt": rebuild_dbt, "build_db_bytes": build_bytes},
+        "rebuild": {
+            "steps": rebuild_steps,
+            "dbt": rebuild_dbt,
+            "build_db_bytes": build_bytes,
+            "analytics_db_bytes": analytics_bytes,
+        },
         "incremental": {
             "model": (
                 "nightly API increment: 1% of studies changed (status, enrollment, LastUpdatePostDate), "
