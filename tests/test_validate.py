@@ -676,3 +676,50 @@ def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypa
     assert len(frames) == len(report.summary["suites"]) == 8
     assert alive_at_next_read == {name: [] for name, _ in frames}
     assert [name for name, ref in frames if ref() is not None] == []
+
+
+def _changes_db(path: Path, changed: dict[str, tuple[str, list[str]]]) -> Path:
+    """A build warehouse whose int_trial_links says which records load 2 changed (and their trials)."""
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE SCHEMA intermediate;"
+            "CREATE TABLE intermediate.int_trial_links"
+            " (record_id VARCHAR, trial_id VARCHAR, changed_in_load INTEGER, previous_trial_ids VARCHAR[])"
+        )
+        con.execute("INSERT INTO intermediate.int_trial_links VALUES ('rec-unchanged', 'NCT00000000', 1, [])")
+        for record_id, (trial_id, left) in changed.items():
+            con.execute(
+                "INSERT INTO intermediate.int_trial_links VALUES (?, ?, 2, ?)", [record_id, trial_id, left]
+            )
+    return path
+
+
+def test_a_scoped_run_reads_only_the_changed_rows_and_counts_whole_marts(tmp_path):
+    db = build_warehouse(tmp_path / "analytics.duckdb", bad=True)
+    # the bad rows were published (and failed) before load 1; load 2 changed one good record only
+    good_only = _changes_db(tmp_path / "build_a.duckdb", {"rec-nct03418623": ("NCT03418623", [])})
+    report = validate_warehouse(
+        db, tmp_path / "reports" / "a", run_id="a", changed_since_load_id=1, changes_db=good_only
+    )
+    assert report.success is True, report.summary
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert report.summary["scope"] == "rows of records and trials changed after load 1"
+    assert suites["trial_records"]["rows"] == 1
+    assert suites["criteria"]["rows"] == 0  # the bad criterion belongs to an unchanged record
+    assert suites["sites"]["rows"] == 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        (total,) = con.execute("select count(*) from marts.trial_records").fetchone()
+    assert suites["trial_records"]["table_rows"] == total > 1
+
+    # a changed bad record is read and fails, named by its id
+    with_bad = _changes_db(tmp_path / "build_b.duckdb", {"rec-negative": ("NCT90000001", ["NCT02210780"])})
+    report = validate_warehouse(
+        db, tmp_path / "reports" / "b", run_id="b", changed_since_load_id=1, changes_db=with_bad
+    )
+    assert report.success is False
+    failures = _failures(report.summary)
+    assert ("trial_records", "expect_column_values_to_be_between", "enrollment") in failures
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert suites["trial_records"]["rows"] == 1
+    # the trial the record left is validated too
+    assert suites["trials"]["rows"] == 2
