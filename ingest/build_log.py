@@ -8,6 +8,8 @@ last `publish`, so a night whose validation failed is checked again the next nig
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -18,10 +20,17 @@ from ingest.settings import duckdb_config
 NOTHING_BUILT = -1  # below every load id: "everything changed"
 
 
-def latest_load_id(db_path: Path) -> int:
-    """The newest load in the build file (0 when nothing was loaded)."""
+@contextmanager
+def _build_file(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build warehouse, with the raw schema (and its build log) in place."""
     with duckdb.connect(str(db_path), config=duckdb_config()) as con:
         ensure_schema(con)
+        yield con
+
+
+def latest_load_id(db_path: Path) -> int:
+    """The newest load in the build file (0 when nothing was loaded)."""
+    with _build_file(db_path) as con:
         return con.execute("select coalesce(max(load_id), 0) from raw.manifests").fetchone()[0]
 
 
@@ -29,8 +38,7 @@ def built_through(db_path: Path, step: str) -> int:
     """The highest load id the last successful `step` covered, or NOTHING_BUILT."""
     if not db_path.exists():
         return NOTHING_BUILT
-    with duckdb.connect(str(db_path), config=duckdb_config()) as con:
-        ensure_schema(con)
+    with _build_file(db_path) as con:
         (value,) = con.execute(
             "select max(through_load_id) from raw.build_log where step = ?", [step]
         ).fetchone()
@@ -39,8 +47,7 @@ def built_through(db_path: Path, step: str) -> int:
 
 def record_step(db_path: Path, step: str, through_load_id: int, run_id: str | None = None) -> None:
     """Log that `step` covered the loads up to `through_load_id`; a re-run adds nothing."""
-    with duckdb.connect(str(db_path), config=duckdb_config()) as con:
-        ensure_schema(con)
+    with _build_file(db_path) as con:
         con.execute(
             """
             insert into raw.build_log
