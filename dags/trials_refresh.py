@@ -7,8 +7,9 @@ Nightly refresh of the clinical-trial registry warehouse.
    (content-addressed) with a manifest row per fetch.
 2. **load** — the run date's snapshots into the build warehouse's `raw` schema.
 3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos),
-   incremental: `plan_build` finds the loads the last build did not cover, the models rebuild only
-   the records those loads sighted, and `record_build` logs the build once every dbt task passed.
+   incremental: the models rebuild only the records sighted in the loads the last logged build did
+   not cover (they read the build log themselves, so the project is parsed once, not per night),
+   `plan_build` notes the newest load, and `record_build` logs the build once every dbt task passed.
 4. **validate** — Great Expectations suites on the marts; writes Data Docs and `summary.json`.
 5. **publish** — only if validation passed: the build file atomically replaces the analysts' file.
 
@@ -56,7 +57,6 @@ def _dbt_task_group():
         render_config=RenderConfig(load_method=LoadMode.DBT_LS),
         operator_args={
             "pool": settings.DUCKDB_POOL,
-            "vars": {"since_load_id": "{{ ti.xcom_pull(task_ids='plan_build')['since_load_id'] }}"},
             "append_env": True,
             "env": {
                 "TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME,

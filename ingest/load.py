@@ -228,21 +228,31 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
         [load_id],
     )
     _insert_sightings(con, "single_sightings")
+    # Each batch joins its files to its own rows only (numbered in path order, and stored in that
+    # order so a batch's rows are a few row groups): joining every batch against all the rows to
+    # read would make a load of the whole registry quadratic in its number of files.
     con.execute(
         """
         create or replace temp table documents_to_read as
-        select distinct on (document_id) *
-        from single_sightings s
-        where not exists (select 1 from raw.documents d where d.document_id = s.document_id)
-        order by document_id, fetched_at
-        """
+        with new_documents as (
+            select distinct on (document_id) *
+            from single_sightings s
+            where not exists (select 1 from raw.documents d where d.document_id = s.document_id)
+            order by document_id, fetched_at
+        )
+        select *, (dense_rank() over (order by payload_path) - 1) // ? as batch_no
+        from new_documents
+        order by batch_no
+        """,
+        [READ_BATCH_FILES],
     )
-    paths = [
-        p for (p,) in con.execute("select distinct payload_path from documents_to_read order by 1").fetchall()
-    ]
     prefix = str(raw_root) + "/"
-    for start in range(0, len(paths), READ_BATCH_FILES):
-        batch = [prefix + p for p in paths[start : start + READ_BATCH_FILES]]
+    batches: dict[int, list[str]] = {}
+    for batch_no, path in con.execute(
+        "select distinct batch_no, payload_path from documents_to_read order by all"
+    ).fetchall():
+        batches.setdefault(batch_no, []).append(prefix + path)
+    for batch_no, batch in batches.items():
         con.execute(
             f"""
             insert into raw.documents by name
@@ -250,9 +260,10 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
                    try(decode(blobs.content)) is not null as is_valid_utf8,
                    try(decode(blobs.content)) as body
             from read_blob(?) as blobs
-            join documents_to_read as d on d.payload_path = replace(blobs.filename, ?, '')
+            join (select * from documents_to_read where batch_no = ?) as d
+                on d.payload_path = replace(blobs.filename, ?, '')
             """,
-            [batch, prefix],
+            [batch, batch_no, prefix],
         )
     _repair_invalid_utf8(con, raw_root)
     _load_api_pages(con, raw_root, load_id)

@@ -178,7 +178,8 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     """`dbt build` (seeds, models, tests) on the build warehouse, in-process.
 
     The incremental models rebuild only the records sighted in loads after the last successful
-    build (`since_load_id`); the build log then records the newest load this build covered.
+    build (they read `raw.build_log` themselves); the log then records the newest load this build
+    covered.
     """
     from dbt.cli.main import dbtRunner
 
@@ -196,8 +197,6 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         str(paths.dbt_target),
         "--log-path",
         str(paths.dbt_target / "logs"),
-        "--vars",
-        json.dumps({"since_load_id": plan["since_load_id"]}),
     ]
     if select:
         args += ["--select", select]

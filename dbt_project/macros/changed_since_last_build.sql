@@ -1,12 +1,30 @@
 {#-
-    The nightly increment. The pipeline passes `since_load_id`: the newest load the last successful
-    build covered (ingest/build_log.py). An incremental model then rebuilds only the rows of records
-    sighted in later loads (their `changed_in_load`), and of the trials those records belong or
-    belonged to. A first build, a full refresh, or a run without the variable builds everything.
+    The nightly increment. A build covers the loads after the newest one the last successful build
+    covered: `raw.build_log`, written by the pipeline (ingest/build_log.py) once a whole build has
+    passed, so every model and test of one build reads the same value. An incremental model then
+    rebuilds only the rows of records sighted in later loads (their `changed_in_load`), and of the
+    trials those records belong or belonged to. A first build or a full refresh builds everything.
+
+    The value is read when the build runs, not passed as a variable: a variable that changes every
+    night would make dbt parse the whole project again in every run (and in every Cosmos task).
+    `--vars '{since_load_id: N}'` still overrides it by hand.
 -#}
+{% macro since_load_id() -%}
+    {%- if var('since_load_id', none) is not none -%}
+        {%- do return(var('since_load_id') | int) -%}
+    {%- endif -%}
+    {%- if not execute -%}
+        {%- do return(-1) -%}
+    {%- endif -%}
+    {%- set built = run_query(
+        "select coalesce(max(through_load_id), -1) from raw.build_log where step = 'transform'"
+    ) -%}
+    {%- do return(built.columns[0].values()[0] | int) -%}
+{%- endmacro %}
+
 {% macro changed_since_last_build(column='changed_in_load') -%}
     {%- if is_incremental() -%}
-        {{ column }} > {{ var('since_load_id', -1) | int }}
+        {{ column }} > {{ since_load_id() }}
     {%- else -%}
         true
     {%- endif -%}

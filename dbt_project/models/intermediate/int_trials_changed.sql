@@ -1,13 +1,13 @@
 {#-
     The trials this build rebuilt (every trial in a first build): what the history snapshot
     `trial_versions` compares, so a night checks the trials that can have changed, not all of them.
-    A view has no increment of its own: the build's `since_load_id` says what changed.
+    A view has no increment of its own: the build's `since_load_id()` says what changed.
 -#}
 with
 
 changed_trials as (
 
-    {{ changed_trial_ids("changed_in_load > " ~ (var('since_load_id', -1) | int)) }}
+    {{ changed_trial_ids("changed_in_load > " ~ since_load_id()) }}
 
 ),
 
