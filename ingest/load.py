@@ -8,7 +8,9 @@ the number of files rather than with Python loops.
   showed last even when it reverts to content it had shown before.
 - `raw.manifests` remembers every manifest loaded (by path and content hash): a run loads exactly
   the manifests it has not loaded before (its own, and those of any earlier run that fetched but
-  never loaded), and every insert anti-joins on its key, so loading twice adds nothing.
+  never loaded), and every insert anti-joins on its key, so loading twice adds nothing. A manifest
+  whose size and modification time are those it had when it was loaded is not hashed again (the
+  bulk download's manifest alone is 320 MB at 500,000 studies).
 - Every load that adds manifests gets the next `load_id`, stamped on its manifests, sightings and
   documents: dbt rebuilds only the records sighted in loads after the last build (`raw.build_log`).
 """
@@ -56,6 +58,8 @@ create table if not exists raw.manifests (
     run_date date,
     rows_count integer,
     load_id integer,
+    file_size bigint,
+    file_mtime_ns bigint,
     primary key (manifest_path, manifest_sha256)
 );
 create table if not exists raw.sightings (
@@ -96,6 +100,8 @@ create table if not exists raw.build_log (
 );
 -- build files written before load ids existed: their rows count as load 0
 alter table raw.manifests add column if not exists load_id integer default 0;
+alter table raw.manifests add column if not exists file_size bigint;
+alter table raw.manifests add column if not exists file_mtime_ns bigint;
 alter table raw.sightings add column if not exists load_id integer default 0;
 alter table raw.documents add column if not exists load_id integer default 0;
 """
@@ -121,24 +127,34 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
     candidates = {str(p.relative_to(raw_root)): p for p in manifest_paths(raw_root, up_to)}
     with duckdb.connect(str(db_path), config=duckdb_config()) as con:
         ensure_schema(con)
-        loaded = {
-            tuple(row)
-            for row in con.execute("select manifest_path, manifest_sha256 from raw.manifests").fetchall()
-        }
+        loaded, unchanged = set(), set()
+        for relpath, digest, size, mtime_ns in con.execute(
+            "select manifest_path, manifest_sha256, file_size, file_mtime_ns from raw.manifests"
+        ).fetchall():
+            loaded.add((relpath, digest))
+            unchanged.add((relpath, size, mtime_ns))
         pending = {}
         for relpath, path in candidates.items():
+            stat = path.stat()
+            if (relpath, stat.st_size, stat.st_mtime_ns) in unchanged:
+                continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if (relpath, digest) not in loaded:
-                pending[relpath] = (path, digest)
+                pending[relpath] = (path, digest, stat)
         before = _counts(con)
         load_id = None
         if pending:
             con.begin()  # all pending manifests or nothing: a crash mid-load leaves raw as it was
             (load_id,) = con.execute("select coalesce(max(load_id), 0) + 1 from raw.manifests").fetchone()
-            _load_fetches(con, [path for path, _ in pending.values()])
+            _load_fetches(con, [path for path, _, _ in pending.values()])
             _load_documents(con, raw_root, load_id)
             con.executemany(
-                "insert into raw.manifests values (?, ?, ?, ?, ?, ?)",
+                """
+                insert into raw.manifests (
+                    manifest_path, manifest_sha256, source_name, run_date, rows_count, load_id,
+                    file_size, file_mtime_ns
+                ) values (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
                 [
                     (
                         relpath,
@@ -147,8 +163,10 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
                         path.parent.name.removeprefix("run_date="),
                         sum(1 for line in path.read_text().splitlines() if line.strip()),
                         load_id,
+                        stat.st_size,
+                        stat.st_mtime_ns,
                     )
-                    for relpath, (path, digest) in pending.items()
+                    for relpath, (path, digest, stat) in pending.items()
                 ],
             )
             con.commit()

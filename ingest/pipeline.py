@@ -197,6 +197,9 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         str(paths.dbt_target),
         "--log-path",
         str(paths.dbt_target / "logs"),
+        # unit tests check the models' logic on fixed inputs: CI runs them (tests/test_dbt_unit_tests.py)
+        "--exclude-resource-type",
+        "unit_test",
     ]
     if select:
         args += ["--select", select]

@@ -11,12 +11,3 @@
     select unnest(previous_trial_ids) as trial_id from {{ ref('int_trial_links') }}
     where {{ changed }}
 {%- endmacro %}
-
-{#- Keep only the rows of the changed trials in an incremental build (every row otherwise). -#}
-{% macro of_changed_trials(column='trial_id') -%}
-    {%- if is_incremental() -%}
-        {{ column }} in (select trial_id from changed_trials)
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}

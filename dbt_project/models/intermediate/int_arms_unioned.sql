@@ -10,7 +10,7 @@ records as (
 
 ctgov_arms as (
 
-    select * from {{ ref('stg_ctgov__arms') }}
+    {{ rows_of(ref('stg_ctgov__arms'), 'document_id', 'records') }}
 
 ),
 

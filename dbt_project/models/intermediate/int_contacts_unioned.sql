@@ -13,7 +13,7 @@ records as (
 
 ctgov_contacts as (
 
-    select * from {{ ref('stg_ctgov__contacts') }}
+    {{ rows_of(ref('stg_ctgov__contacts'), 'document_id', 'records') }}
 
 ),
 

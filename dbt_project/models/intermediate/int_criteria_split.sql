@@ -11,20 +11,30 @@ records as (
 
 ),
 
+record_texts as (
+
+    select
+        record_id,
+        md5(eligibility_text) as eligibility_text_id
+
+    from records
+
+),
+
 texts as (
 
-    select * from {{ ref('int_eligibility_texts_split') }}
+    {{ rows_of(ref('int_eligibility_texts_split'), 'eligibility_text_id', 'record_texts') }}
 
 ),
 
 split as (
 
     select
-        records.record_id,
+        record_texts.record_id,
         unnest(texts.criteria) as item
 
-    from records
-    inner join texts on md5(records.eligibility_text) = texts.eligibility_text_id
+    from record_texts
+    inner join texts on record_texts.eligibility_text_id = texts.eligibility_text_id
 
 ),
 

@@ -15,7 +15,7 @@ records as (
 
 ctgov_interventions as (
 
-    select * from {{ ref('stg_ctgov__interventions') }}
+    {{ rows_of(ref('stg_ctgov__interventions'), 'document_id', 'records') }}
 
 ),
 

@@ -9,7 +9,7 @@ records as (
 
 ctgov_outcomes as (
 
-    select * from {{ ref('stg_ctgov__outcomes') }}
+    {{ rows_of(ref('stg_ctgov__outcomes'), 'document_id', 'records') }}
 
 ),
 

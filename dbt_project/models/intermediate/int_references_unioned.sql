@@ -9,7 +9,7 @@ records as (
 
 ctgov_references as (
 
-    select * from {{ ref('stg_ctgov__references') }}
+    {{ rows_of(ref('stg_ctgov__references'), 'document_id', 'records') }}
 
 ),
 

@@ -9,7 +9,7 @@ records as (
 
 ctgov_sites as (
 
-    select * from {{ ref('stg_ctgov__sites') }}
+    {{ rows_of(ref('stg_ctgov__sites'), 'document_id', 'records') }}
 
 ),
 

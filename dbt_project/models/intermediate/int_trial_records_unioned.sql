@@ -12,38 +12,11 @@ versions as (
 
 ),
 
-{%- if is_incremental() %}
-
--- A night's changed studies are mostly documents its own loads added (found by load id, which
--- skips the older row groups); a study can also go back to a document loaded before. Finding
--- those by their id alone first keeps the join below from reading every staged study in full.
-returning_studies as (
-
-    select document_id from {{ ref('stg_ctgov__studies') }}
-    where not ({{ changed_since_last_build('load_id') }})
-        and document_id in (select document_id from versions)
-
-),
-
 ctgov_studies as (
 
-    select * from {{ ref('stg_ctgov__studies') }}
-    where {{ changed_since_last_build('load_id') }}
-    union all
-    select * from {{ ref('stg_ctgov__studies') }}
-    where document_id in (select document_id from returning_studies)
+    {{ rows_of(ref('stg_ctgov__studies'), 'document_id', 'versions') }}
 
 ),
-
-{%- else %}
-
-ctgov_studies as (
-
-    select * from {{ ref('stg_ctgov__studies') }}
-
-),
-
-{%- endif %}
 
 page_records as (
 

@@ -1,15 +1,15 @@
 with
 
-arms as (
-
-    select * from {{ ref('int_arms_unioned') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+arms as (
+
+    {{ rows_of(ref('int_arms_unioned'), 'record_id', 'links') }}
 
 ),
 

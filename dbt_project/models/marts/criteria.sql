@@ -1,15 +1,15 @@
 with
 
-criteria as (
-
-    select * from {{ ref('int_criteria_split') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+criteria as (
+
+    {{ rows_of(ref('int_criteria_split'), 'record_id', 'links') }}
 
 ),
 

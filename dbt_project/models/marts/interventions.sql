@@ -1,15 +1,15 @@
 with
 
-interventions as (
-
-    select * from {{ ref('int_interventions_unioned') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+interventions as (
+
+    {{ rows_of(ref('int_interventions_unioned'), 'record_id', 'links') }}
 
 ),
 

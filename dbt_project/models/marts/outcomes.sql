@@ -1,15 +1,15 @@
 with
 
-outcomes as (
-
-    select * from {{ ref('int_outcomes_unioned') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+outcomes as (
+
+    {{ rows_of(ref('int_outcomes_unioned'), 'record_id', 'links') }}
 
 ),
 

@@ -1,15 +1,15 @@
 with
 
-sites as (
-
-    select * from {{ ref('int_sites_normalized') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+sites as (
+
+    {{ rows_of(ref('int_sites_normalized'), 'record_id', 'links') }}
 
 ),
 

@@ -12,8 +12,7 @@ changed_trials as (
 
 provenance as (
 
-    select * from {{ ref('trial_field_provenance') }}
-    where {{ of_changed_trials() }}
+    {{ rows_of(ref('trial_field_provenance'), 'trial_id', 'changed_trials') }}
 
 ),
 

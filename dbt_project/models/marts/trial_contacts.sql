@@ -1,15 +1,15 @@
 with
 
-contacts as (
-
-    select * from {{ ref('int_contacts_unioned') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+contacts as (
+
+    {{ rows_of(ref('int_contacts_unioned'), 'record_id', 'links') }}
 
 ),
 

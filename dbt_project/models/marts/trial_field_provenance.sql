@@ -12,8 +12,7 @@ changed_trials as (
 
 records as (
 
-    select * from {{ ref('trial_records') }}
-    where {{ of_changed_trials() }}
+    {{ rows_of(ref('trial_records'), 'trial_id', 'changed_trials') }}
 
 ),
 

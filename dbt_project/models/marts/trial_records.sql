@@ -1,15 +1,15 @@
 with
 
-records as (
-
-    select * from {{ ref('int_trial_records_normalized') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+records as (
+
+    {{ rows_of(ref('int_trial_records_normalized'), 'record_id', 'links') }}
 
 ),
 

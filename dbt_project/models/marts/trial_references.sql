@@ -1,15 +1,15 @@
 with
 
-trial_references as (
-
-    select * from {{ ref('int_references_unioned') }}
-
-),
-
 links as (
 
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+
+),
+
+trial_references as (
+
+    {{ rows_of(ref('int_references_unioned'), 'record_id', 'links') }}
 
 ),
 

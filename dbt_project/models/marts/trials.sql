@@ -14,15 +14,14 @@ changed_trials as (
 
 records as (
 
-    select * from {{ ref('trial_records') }}
-    where {{ of_changed_trials() }}
+    {{ rows_of(ref('trial_records'), 'trial_id', 'changed_trials') }}
 
 ),
 
 provenance as (
 
-    select * from {{ ref('trial_field_provenance') }}
-    where is_chosen and {{ of_changed_trials() }}
+    select * from ({{ rows_of(ref('trial_field_provenance'), 'trial_id', 'changed_trials') }})
+    where is_chosen
 
 ),
 
