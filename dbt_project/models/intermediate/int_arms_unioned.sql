@@ -16,7 +16,7 @@ ctgov_arms as (
 
 page_arms as (
 
-    select * from {{ ref('stg_pages__arms') }}
+    {{ rows_of(ref('stg_pages__arms'), 'document_id', 'records') }}
 
 ),
 

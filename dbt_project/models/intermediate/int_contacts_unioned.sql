@@ -19,7 +19,7 @@ ctgov_contacts as (
 
 page_contacts as (
 
-    select * from {{ ref('stg_pages__contacts') }}
+    {{ rows_of(ref('stg_pages__contacts'), 'document_id', 'records') }}
 
 ),
 

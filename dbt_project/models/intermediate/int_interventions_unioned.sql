@@ -21,13 +21,13 @@ ctgov_interventions as (
 
 page_interventions as (
 
-    select * from {{ ref('stg_pages__interventions') }}
+    {{ rows_of(ref('stg_pages__interventions'), 'document_id', 'records') }}
 
 ),
 
 page_arms as (
 
-    select * from {{ ref('stg_pages__arms') }}
+    {{ rows_of(ref('stg_pages__arms'), 'document_id', 'records') }}
 
 ),
 

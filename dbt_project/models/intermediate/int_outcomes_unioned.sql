@@ -15,7 +15,7 @@ ctgov_outcomes as (
 
 page_outcomes as (
 
-    select * from {{ ref('stg_pages__outcomes') }}
+    {{ rows_of(ref('stg_pages__outcomes'), 'document_id', 'records') }}
 
 ),
 

@@ -15,7 +15,7 @@ ctgov_references as (
 
 page_references as (
 
-    select * from {{ ref('stg_pages__references') }}
+    {{ rows_of(ref('stg_pages__references'), 'document_id', 'records') }}
 
 ),
 

@@ -15,7 +15,7 @@ ctgov_sites as (
 
 page_sites as (
 
-    select * from {{ ref('stg_pages__sites') }}
+    {{ rows_of(ref('stg_pages__sites'), 'document_id', 'records') }}
 
 ),
 

@@ -20,7 +20,7 @@ ctgov_studies as (
 
 page_records as (
 
-    select * from {{ ref('stg_pages__records') }}
+    {{ rows_of(ref('stg_pages__records'), 'document_id', 'versions') }}
 
 ),
 

@@ -19,8 +19,16 @@ records as (
 ranked as (
 
     select
-        *,
-        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank
+        trial_id,
+        record_id,
+        source_name,
+        source_url,
+        record_origin,
+        fetched_at,
+        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank,
+        {% for field in merged_trial_fields() -%}
+        cast({{ field }} as varchar) as {{ field }}{{ "," if not loop.last }}
+        {% endfor %}
 
     from records
 
@@ -28,22 +36,10 @@ ranked as (
 
 field_values as (
 
-    {% for field in merged_trial_fields() -%}
-    select
-        trial_id,
-        '{{ field }}' as field,
-        cast({{ field }} as varchar) as value,
-        record_id,
-        source_name,
-        source_url,
-        record_origin,
-        fetched_at,
-        precedence_rank
-
-    from ranked
-    where {{ field }} is not null
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    -- one row per record and stated field, in one pass (unpivot leaves out NULL values)
+    unpivot ranked
+    on {{ merged_trial_fields() | join(', ') }}
+    into name field value value
 
 ),
 
@@ -51,7 +47,15 @@ provenance as (
 
     select
         md5(concat_ws('|', trial_id, field, record_id)) as provenance_id,
-        *,
+        trial_id,
+        field,
+        value,
+        record_id,
+        source_name,
+        source_url,
+        record_origin,
+        fetched_at,
+        precedence_rank,
         precedence_rank = min(precedence_rank) over (partition by trial_id, field) as is_chosen
 
     from field_values

@@ -6,7 +6,8 @@ with
 
 studies as (
 
-    select * from {{ ref('stg_ctgov__studies') }}
+    -- only the columns used: this CTE is read three times, and DuckDB materialises such a CTE
+    select document_id, record_id, central_contacts_json, officials_json from {{ ref('stg_ctgov__studies') }}
     -- documents are immutable: unnest each one once, the night it arrives
     where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
 

@@ -5,6 +5,8 @@ documents as (
     select * from {{ ref('stg_pages__documents') }}
     -- pages no parser read, and pages that are not valid UTF-8, go to marts.quarantine instead
     where is_parsed and coalesce(is_valid_utf8, true)
+    -- documents are immutable: extract each one once, in the build after the load that added it
+    and {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
 
 ),
 
@@ -20,6 +22,7 @@ extracted as (
         snapshot_sha256,
         fetched_at,
         run_date,
+        load_id,
         layout,
 
         record ->> '$.nct_id' as nct_id,
