@@ -214,7 +214,14 @@ def prepare_warehouse(warehouse: Path, manifest: dict, refetch: bool) -> dict | 
     reuse = not refetch and previous is not None and previous.get("corpus") == fingerprint
     if not reuse and warehouse.exists():
         shutil.rmtree(warehouse)
-    for rel in ("build", "reports", "warehouse.duckdb", "state.json", ".warehouse.duckdb.publishing"):
+    for rel in (
+        "build",
+        "reports",
+        "warehouse.duckdb",
+        "state.json",
+        ".warehouse.duckdb.publishing",
+        ".warehouse.duckdb.publishing.json",
+    ):
         p = warehouse / rel
         if p.is_dir():
             shutil.rmtree(p)

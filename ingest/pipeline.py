@@ -235,20 +235,37 @@ def validate(warehouse_dir: str | Path, run_id: str) -> dict:
     """Great Expectations suites on the built marts; raises ValidationFailed with the report's path.
 
     Only the records and trials changed since the last publish are checked: the published rows were
-    checked on the night they changed.
+    checked on the night they changed. Meanwhile the built marts file is copied next to the
+    published one (both only read it), so a publish need only rename it; a failure discards it.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from ingest import build_log
+    from ingest.publish import checkpoint, discard_stage, stage_build
     from ingest.validate import latest_report_link, validate_warehouse
 
+    _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     since = build_log.built_through(paths.build_db, "publish")
-    report = validate_warehouse(
-        paths.build_analytics_db,
-        paths.report_dir(run_id),
-        run_id=run_id,
-        changed_since_load_id=since,
-        changes_db=paths.build_db,
-    )
+    checkpoint(paths.build_analytics_db)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        staging = pool.submit(stage_build, paths.build_analytics_db, paths.published_db)
+        try:
+            report = validate_warehouse(
+                paths.build_analytics_db,
+                paths.report_dir(run_id),
+                run_id=run_id,
+                changed_since_load_id=since,
+                changes_db=paths.build_db,
+            )
+        finally:
+            try:
+                staging.result()
+            except OSError as exc:  # publish copies again, and reports it if it fails again
+                log.warning("could not stage the build for publishing: %s", exc)
+                discard_stage(paths.published_db)
+    if not report.success:
+        discard_stage(paths.published_db)
     latest_report_link(paths.reports)
     summary = {
         "success": report.success,
