@@ -1,16 +1,23 @@
 {#-
     Analysts' view of trial_versions: when each version of a trial was valid, e.g. when it started
     recruiting or how its enrollment target moved. valid_to is NULL for the current version.
+    A night rewrites the history of the trials it rebuilt: the snapshot compared only those.
 -#}
 with
 
-versions as (
+changed_trials as (
 
-    select * from {{ ref('trial_versions') }}
+    {{ changed_trial_ids() }}
 
 ),
 
-final as (
+versions as (
+
+    {{ rows_of(ref('trial_versions'), 'trial_id', 'changed_trials') }}
+
+),
+
+history as (
 
     select
         dbt_scd_id as trial_version_id,
@@ -31,6 +38,13 @@ final as (
         dbt_valid_to is null as is_current
 
     from versions
+
+),
+
+final as (
+
+    select * from history
+    {{ parent_markers('changed_trials', 'trial_id') }}
 
 )
 
