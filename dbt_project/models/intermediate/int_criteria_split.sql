@@ -13,11 +13,8 @@ records as (
 
 record_texts as (
 
-    select
-        record_id,
-        md5(eligibility_text) as eligibility_text_id
-
-    from records
+    -- the texts' ids, to find their splits by row id in an incremental build
+    select md5(eligibility_text) as eligibility_text_id from records
 
 ),
 
@@ -30,11 +27,11 @@ texts as (
 split as (
 
     select
-        record_texts.record_id,
+        records.record_id,
         unnest(texts.criteria) as item
 
-    from record_texts
-    inner join texts on record_texts.eligibility_text_id = texts.eligibility_text_id
+    from records
+    inner join texts on md5(records.eligibility_text) = texts.eligibility_text_id
 
 ),
 
