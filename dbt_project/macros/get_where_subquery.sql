@@ -46,6 +46,8 @@
     {%- else -%}
         {%- set key = config.get('unique_key') -%}
     {%- endif -%}
+    {%- set changed = 'changed_in_load > ' ~ since -%}
+    {%- set links = _relation_of('model.trialwh.int_trial_links') -%}
     {%- if config.incremental_strategy == 'append' or key == 'document_id' -%}
         {%- do return(
             'document_id in (select document_id from ' ~ _relation_of('source.trialwh.ctgov.documents')
@@ -54,16 +56,10 @@
     {%- elif key == 'record_id' -%}
         {%- do return(
             'record_id in (select record_id from ' ~ _relation_of('model.trialwh.int_record_versions')
-            ~ ' where changed_in_load > ' ~ since
-            ~ ' union select record_id from ' ~ _relation_of('model.trialwh.int_trial_links')
-            ~ ' where changed_in_load > ' ~ since ~ ')'
+            ~ ' where ' ~ changed ~ ' union select record_id from ' ~ links ~ ' where ' ~ changed ~ ')'
         ) -%}
     {%- elif key == 'trial_id' -%}
-        {%- set links = _relation_of('model.trialwh.int_trial_links') -%}
-        {%- do return(
-            'trial_id in (select trial_id from ' ~ links ~ ' where changed_in_load > ' ~ since
-            ~ ' union select unnest(previous_trial_ids) from ' ~ links ~ ' where changed_in_load > ' ~ since ~ ')'
-        ) -%}
+        {%- do return('trial_id in (' ~ changed_trial_ids(changed, links) ~ ')') -%}
     {%- endif -%}
     {%- do return('') -%}
 {%- endmacro %}
