@@ -138,15 +138,17 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
             stat = path.stat()
             if (relpath, stat.st_size, stat.st_mtime_ns) in unchanged:
                 continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            data = path.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
             if (relpath, digest) not in loaded:
-                pending[relpath] = (path, digest, stat)
+                rows = sum(1 for line in data.decode().splitlines() if line.strip())
+                pending[relpath] = (path, digest, stat, rows)
         before = _counts(con)
         load_id = None
         if pending:
             con.begin()  # all pending manifests or nothing: a crash mid-load leaves raw as it was
             (load_id,) = con.execute("select coalesce(max(load_id), 0) + 1 from raw.manifests").fetchone()
-            _load_fetches(con, [path for path, _, _ in pending.values()])
+            _load_fetches(con, [path for path, _, _, _ in pending.values()])
             _load_documents(con, raw_root, load_id)
             con.executemany(
                 """
@@ -161,12 +163,12 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
                         digest,
                         path.parent.parent.name.removeprefix("source="),
                         path.parent.name.removeprefix("run_date="),
-                        sum(1 for line in path.read_text().splitlines() if line.strip()),
+                        rows,
                         load_id,
                         stat.st_size,
                         stat.st_mtime_ns,
                     )
-                    for relpath, (path, digest, stat) in pending.items()
+                    for relpath, (path, digest, stat, rows) in pending.items()
                 ],
             )
             con.commit()
@@ -246,31 +248,21 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
         [load_id],
     )
     _insert_sightings(con, "single_sightings")
-    # Each batch joins its files to its own rows only (numbered in path order, and stored in that
-    # order so a batch's rows are a few row groups): joining every batch against all the rows to
-    # read would make a load of the whole registry quadratic in its number of files.
     con.execute(
         """
         create or replace temp table documents_to_read as
-        with new_documents as (
-            select distinct on (document_id) *
-            from single_sightings s
-            where not exists (select 1 from raw.documents d where d.document_id = s.document_id)
-            order by document_id, fetched_at
-        )
-        select *, (dense_rank() over (order by payload_path) - 1) // ? as batch_no
-        from new_documents
-        order by batch_no
-        """,
-        [READ_BATCH_FILES],
+        select distinct on (document_id) *
+        from single_sightings s
+        where not exists (select 1 from raw.documents d where d.document_id = s.document_id)
+        order by document_id, fetched_at
+        """
     )
+    paths = [
+        p for (p,) in con.execute("select distinct payload_path from documents_to_read order by 1").fetchall()
+    ]
     prefix = str(raw_root) + "/"
-    batches: dict[int, list[str]] = {}
-    for batch_no, path in con.execute(
-        "select distinct batch_no, payload_path from documents_to_read order by all"
-    ).fetchall():
-        batches.setdefault(batch_no, []).append(prefix + path)
-    for batch_no, batch in batches.items():
+    for start in range(0, len(paths), READ_BATCH_FILES):
+        batch = [prefix + p for p in paths[start : start + READ_BATCH_FILES]]
         con.execute(
             f"""
             insert into raw.documents by name
@@ -278,10 +270,9 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
                    try(decode(blobs.content)) is not null as is_valid_utf8,
                    try(decode(blobs.content)) as body
             from read_blob(?) as blobs
-            join (select * from documents_to_read where batch_no = ?) as d
-                on d.payload_path = replace(blobs.filename, ?, '')
+            join documents_to_read as d on d.payload_path = replace(blobs.filename, ?, '')
             """,
-            [batch, batch_no, prefix],
+            [batch, prefix],
         )
     _repair_invalid_utf8(con, raw_root)
     _load_api_pages(con, raw_root, load_id)
