@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -219,8 +220,6 @@ def prepare_warehouse(warehouse: Path, manifest: dict, refetch: bool) -> dict | 
         "reports",
         "warehouse.duckdb",
         "state.json",
-        ".warehouse.duckdb.publishing",
-        ".warehouse.duckdb.publishing.json",
     ):
         p = warehouse / rel
         if p.is_dir():
@@ -472,49 +471,65 @@ def bench(
             k: v for k, v in rebuild_steps[-1]["result"].items() if k not in ("published", "bytes")
         }
         build_bytes = (warehouse / "build" / "warehouse.duckdb").stat().st_size
-        analytics_bytes = (warehouse / "build" / "analytics.duckdb").stat().st_size
+        analytics_bytes = (warehouse / "warehouse.duckdb").stat().st_size  # the build file, renamed
 
         # -- nightly increment
         print("== nightly increment: 1% changed via the API replay, pages re-fetched", flush=True)
         nightly_steps = []
-        for name, kind, kwargs in (
-            (
-                "nightly_fetch_api",
-                "fetch",
-                {
-                    "sources_file": str(nightly_yml),
-                    "source_name": API_SOURCE,
-                    "run_date": nightly_day,
-                    "warehouse_dir": wh,
-                },
-            ),
-            (
-                "nightly_fetch_pages",
-                "fetch",
-                {
-                    "sources_file": str(nightly_yml),
-                    "source_name": PAGES_SOURCE,
-                    "run_date": nightly_day,
-                    "warehouse_dir": wh,
-                },
-            ),
-            ("nightly_load", "load", {"warehouse_dir": wh, "run_date": nightly_day}),
-            ("nightly_transform", "transform", {"warehouse_dir": wh}),
-            ("nightly_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_nightly"}),
-            (
-                "nightly_publish",
-                "publish",
-                {"warehouse_dir": wh, "run_date": nightly_day, "sources_file": str(nightly_yml)},
-            ),
-        ):
+        nightly_started = time.perf_counter()
+
+        def measured(name: str, kind: str, kwargs: dict) -> dict:
             step = run_step(name, kind, kwargs, work)
             nightly_steps.append(step)
-            print(f"   {name:<20} {step['wall_s']:>9.1f} s  peak {step['peak_rss_mb']:>8.0f} MB", flush=True)
+            print(f"   {name:<22} {step['wall_s']:>9.1f} s  peak {step['peak_rss_mb']:>8.0f} MB", flush=True)
+            return step
+
+        # As the DAG: the publish took the build file, so a copy of the published file becomes the
+        # next build file, beside fetch and load (they touch neither file); dbt waits for it.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            preparing = beside.submit(
+                run_step, "nightly_prepare_build", "prepare_build", {"warehouse_dir": wh}, work
+            )
+            for name, source in (("nightly_fetch_api", API_SOURCE), ("nightly_fetch_pages", PAGES_SOURCE)):
+                measured(
+                    name,
+                    "fetch",
+                    {
+                        "sources_file": str(nightly_yml),
+                        "source_name": source,
+                        "run_date": nightly_day,
+                        "warehouse_dir": wh,
+                    },
+                )
+            measured("nightly_load", "load", {"warehouse_dir": wh, "run_date": nightly_day})
+            prepared = preparing.result()
+            prepared["beside"] = ["nightly_fetch_api", "nightly_fetch_pages", "nightly_load"]
+            prepared["waited_s"] = round(
+                max(0.0, prepared["wall_s"] - sum(s["wall_s"] for s in nightly_steps)), 3
+            )
+            nightly_steps.append(prepared)
+            print(
+                f"   {'nightly_prepare_build':<22} {prepared['wall_s']:>9.1f} s  beside fetch and load "
+                f"(waited for it {prepared['waited_s']:.1f} s)",
+                flush=True,
+            )
+        measured("nightly_transform", "transform", {"warehouse_dir": wh})
+        measured("nightly_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_nightly"})
+        measured(
+            "nightly_publish",
+            "publish",
+            {"warehouse_dir": wh, "run_date": nightly_day, "sources_file": str(nightly_yml)},
+        )
         nightly_dbt = dbt_timings(warehouse / "build" / "dbt_target")
         shutil.copyfile(
             warehouse / "build" / "dbt_target" / "run_results.json", work / "nightly_run_results.json"
         )
-        incremental_s = sum(s["wall_s"] for s in nightly_steps)
+        incremental_s = round(time.perf_counter() - nightly_started, 3)  # the copy ran beside others
+        beside_peak = max(s["peak_rss_mb"] for s in nightly_steps if s["step"] in prepared["beside"])
+        nightly_peak_mb = max(
+            [s["peak_rss_mb"] for s in nightly_steps if s is not prepared]
+            + [beside_peak + prepared["peak_rss_mb"]]  # at most both at once
+        )
         api_requests = list(api.requests)
 
     checks = published_checks(warehouse / "warehouse.duckdb", manifest)
@@ -565,7 +580,7 @@ def bench(
         "rebuild_ms_per_study": round(our_ms, 4),
         "peer_ms_per_study": peer["result"]["ms_per_study"],
         "projected_full_rebuild_500k_s": round(full_rebuild_s * 500_000 / n, 1),
-        "incremental_peak_rss_mb": max(s["peak_rss_mb"] for s in nightly_steps),
+        "incremental_peak_rss_mb": nightly_peak_mb,
     }
     measured = {**figures, **derived}
     targets = {}

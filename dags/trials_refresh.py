@@ -6,12 +6,15 @@ Nightly refresh of the clinical-trial registry warehouse.
 1. **fetch** — one mapped task per configured source: every payload is snapshotted immutably
    (content-addressed) with a manifest row per fetch.
 2. **load** — the run date's snapshots into the build warehouse's `raw` schema.
+   **prepare_build** runs beside fetch and load: the last publish renamed the built marts file
+   into place, so the next build gets a copy of the published file (kept after a failed validation).
 3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos),
    incremental: the models rebuild only the records sighted in the loads the last logged build did
    not cover (they read the build log themselves, so the project is parsed once, not per night),
    `plan_build` notes the newest load, and `record_build` logs the build once every dbt task passed.
 4. **validate** — Great Expectations suites on the marts; writes Data Docs and `summary.json`.
-5. **publish** — only if validation passed: the build file atomically replaces the analysts' file.
+5. **publish** — only if validation passed: the build file is renamed over the analysts' file
+   (atomic; nothing is copied while the new data waits).
 
 Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. Params choose the
 sources file and the warehouse folder. Tasks are keyed on the run's data interval, so a rerun of a
@@ -103,6 +106,13 @@ def trials_refresh():
 
         return load_step(params["warehouse_dir"], _run_date())
 
+    @task
+    def prepare_build(params: dict | None = None) -> dict:
+        """A file copy outside the DuckDB pool: no DuckDB task of this run touches the file yet."""
+        from ingest.pipeline import prepare_build as prepare_step
+
+        return prepare_step(params["warehouse_dir"])
+
     @task(pool=settings.DUCKDB_POOL)
     def plan_build(loaded: dict, params: dict | None = None) -> dict:
         from ingest.pipeline import plan_transform
@@ -133,7 +143,7 @@ def trials_refresh():
     dbt = _dbt_task_group()
     recorded = record_build(planned)
     validated = validate()
-    planned >> dbt >> recorded >> validated
+    [planned, prepare_build()] >> dbt >> recorded >> validated
     publish(validated)
 
 

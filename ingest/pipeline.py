@@ -160,10 +160,25 @@ def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:
     _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
-    return {
-        "since_load_id": build_log.built_through(paths.build_db, "transform"),
-        "through_load_id": build_log.latest_load_id(paths.build_db),
-    }
+    since = build_log.built_through(paths.build_db, "transform")
+    if since != build_log.NOTHING_BUILT and not paths.build_analytics_db.exists():
+        # an increment on an empty marts file would lose the history snapshot
+        raise FileNotFoundError(
+            f"{paths.build_analytics_db} is missing but the build covered loads up to {since}: "
+            "run `prepare_build` first (it copies the published file back), or `trialwh rebuild`"
+        )
+    return {"since_load_id": since, "through_load_id": build_log.latest_load_id(paths.build_db)}
+
+
+def prepare_build(warehouse_dir: str | Path) -> dict:
+    """Before a build: copy the published marts file back as the build file if a publish took it.
+
+    Touches neither the raw files nor the build warehouse, so it runs beside fetch and load.
+    """
+    from ingest.publish import prepare_build as prepare
+
+    paths = warehouse_paths(warehouse_dir)
+    return prepare(paths.build_analytics_db, paths.published_db)
 
 
 def record_transform(warehouse_dir: str | Path, through_load_id: int, run_id: str | None = None) -> None:
@@ -235,37 +250,21 @@ def validate(warehouse_dir: str | Path, run_id: str) -> dict:
     """Great Expectations suites on the built marts; raises ValidationFailed with the report's path.
 
     Only the records and trials changed since the last publish are checked: the published rows were
-    checked on the night they changed. Meanwhile the built marts file is copied next to the
-    published one (both only read it), so a publish need only rename it; a failure discards it.
+    checked on the night they changed.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     from ingest import build_log
-    from ingest.publish import checkpoint, discard_stage, stage_build
     from ingest.validate import latest_report_link, validate_warehouse
 
     _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     since = build_log.built_through(paths.build_db, "publish")
-    checkpoint(paths.build_analytics_db)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        staging = pool.submit(stage_build, paths.build_analytics_db, paths.published_db)
-        try:
-            report = validate_warehouse(
-                paths.build_analytics_db,
-                paths.report_dir(run_id),
-                run_id=run_id,
-                changed_since_load_id=since,
-                changes_db=paths.build_db,
-            )
-        finally:
-            try:
-                staging.result()
-            except OSError as exc:  # publish copies again, and reports it if it fails again
-                log.warning("could not stage the build for publishing: %s", exc)
-                discard_stage(paths.published_db)
-    if not report.success:
-        discard_stage(paths.published_db)
+    report = validate_warehouse(
+        paths.build_analytics_db,
+        paths.report_dir(run_id),
+        run_id=run_id,
+        changed_since_load_id=since,
+        changes_db=paths.build_db,
+    )
     latest_report_link(paths.reports)
     summary = {
         "success": report.success,
@@ -374,12 +373,17 @@ def refresh(
     run_id: str | None = None,
 ) -> dict:
     """The whole nightly refresh in-process, the same steps the DAG runs."""
+    from concurrent.futures import ThreadPoolExecutor
+
     sources_file = Path(sources_file or settings.DEFAULT_SOURCES_FILE)
     paths = warehouse_paths(warehouse_dir)
     day = as_date(run_date or date.today())
     run_id = run_id or f"cli__{day.isoformat()}"
-    fetched = [fetch(sources_file, name, day, paths.root) for name in source_names(sources_file)]
-    loaded = load(paths.root, day)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the copy shares no file with fetch and load
+        preparing = pool.submit(prepare_build, paths.root)
+        fetched = [fetch(sources_file, name, day, paths.root) for name in source_names(sources_file)]
+        loaded = load(paths.root, day)
+        prepared = preparing.result()
     transformed = transform(paths.root)
     validated = validate(paths.root, run_id)
     published = publish(paths.root, day, sources_file)
@@ -388,6 +392,7 @@ def refresh(
         "run_date": day.isoformat(),
         "fetch": fetched,
         "load": loaded,
+        "prepare_build": prepared,
         "transform": transformed,
         "validate": validated,
         "publish": published,

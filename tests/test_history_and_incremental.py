@@ -78,11 +78,10 @@ def table_rows(db: Path, schema_table: str, exclude: set[str] = frozenset()) -> 
 
 
 def row_counts(db: Path) -> dict[str, int]:
-    """Rows of every table of a build warehouse and of the marts file dbt builds beside it."""
+    """Rows of every table of a build warehouse and of its marts file (published, once a publish took it)."""
     counts = {}
-    for path in (db, db.with_name("analytics.duckdb")):
-        if not path.exists():
-            continue
+    marts = db.with_name("analytics.duckdb")
+    for path in (db, marts if marts.exists() else db.parent.parent / "warehouse.duckdb"):
         with duckdb.connect(str(path), read_only=True) as con:
             tables = con.execute(
                 "select table_schema || '.' || table_name from information_schema.tables"

@@ -107,8 +107,8 @@ def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, co
     assert "validation failed, nothing published" in result.stderr
     assert _sha(published) == before
     assert query(published, "select count(*) from marts.trials where nct_id = 'NCT99999991'") == [(0,)]
-    # the copy staged while validation ran is discarded with the failed build
-    assert sorted(p.name for p in warehouse.glob(".warehouse.duckdb.publishing*")) == []
+    # the failed build stays the build file: the next night builds on it, not on a copy of the published one
+    assert (warehouse / "build" / "analytics.duckdb").exists()
 
     summary = json.loads((warehouse / "reports" / "cli__2026-11-20" / "summary.json").read_text())
     assert summary["success"] is False

@@ -1,0 +1,93 @@
+"""Publishing renames the build file into place; the next build starts from a copy of the published file."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest import build_log
+from ingest.pipeline import plan_transform, prepare_build, warehouse_paths
+from ingest.publish import prepare_build as prepare_files
+from ingest.publish import publish_build
+from tests.conftest import query
+
+ENROLLMENTS = "select list(enrollment order by enrollment) from trials"
+
+
+def _build(path: Path, values: list[int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(path)) as con:
+        con.execute("create or replace table trials as select unnest(?::integer[]) as enrollment", [values])
+
+
+def test_publish_renames_the_build_file_read_only(tmp_path: Path) -> None:
+    build, published = tmp_path / "build" / "analytics.duckdb", tmp_path / "warehouse.duckdb"
+    _build(build, [18, 24])
+    inode = build.stat().st_ino
+
+    result = publish_build(build, published)
+
+    assert result == {"published": str(published), "bytes": published.stat().st_size}
+    assert published.stat().st_ino == inode  # the same file, renamed: nothing was copied
+    assert oct(published.stat().st_mode & 0o777) == "0o444"
+    assert not build.exists()
+    assert query(published, ENROLLMENTS) == [([18, 24],)]
+
+
+def test_analysts_keep_their_file_while_the_next_build_is_prepared_and_published(tmp_path: Path) -> None:
+    build, published = tmp_path / "build" / "analytics.duckdb", tmp_path / "warehouse.duckdb"
+    _build(build, [18])
+    publish_build(build, published)
+
+    with duckdb.connect(str(published), read_only=True) as analyst:
+        prepared = prepare_files(build, published)
+        assert prepared["copied"] is True
+        assert prepared["bytes"] == published.stat().st_size
+        assert build.stat().st_mode & stat.S_IWUSR  # the build file is writable again
+        assert build.stat().st_ino != published.stat().st_ino
+        _build(build, [18, 30])  # the next night's increment, on the copy
+        publish_build(build, published)
+        assert analyst.execute(ENROLLMENTS).fetchall() == [([18],)]  # the old file, until they reconnect
+
+    assert query(published, ENROLLMENTS) == [([18, 30],)]
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == ["warehouse.duckdb"]
+
+
+def test_a_kept_build_file_is_not_replaced_by_the_published_one(tmp_path: Path) -> None:
+    build, published = tmp_path / "build" / "analytics.duckdb", tmp_path / "warehouse.duckdb"
+    _build(build, [18])
+    publish_build(build, published)
+    prepare_files(build, published)
+    _build(build, [18, 999])  # built, then validation failed: nothing published, the build file stays
+
+    assert prepare_files(build, published) == {
+        "copied": False,
+        "reason": "the build file is kept (not published since it was built)",
+    }
+    assert query(build, ENROLLMENTS) == [([18, 999],)]
+    assert query(published, ENROLLMENTS) == [([18],)]
+
+
+def test_nothing_to_prepare_before_the_first_publish(tmp_path: Path) -> None:
+    assert prepare_build(tmp_path) == {
+        "copied": False,
+        "reason": "nothing published yet: the first build creates the file",
+    }
+    assert not (tmp_path / "build" / "analytics.duckdb").exists()
+
+
+def test_an_increment_without_its_marts_file_stops_before_dbt(tmp_path: Path) -> None:
+    paths = warehouse_paths(tmp_path)
+    paths.build_db.parent.mkdir(parents=True)
+    build_log.record_step(paths.build_db, "transform", 3)
+
+    with pytest.raises(FileNotFoundError, match="covered loads up to 3: run `prepare_build` first"):
+        plan_transform(tmp_path)
+
+    _build(paths.build_analytics_db, [18])
+    publish_build(paths.build_analytics_db, paths.published_db)
+    assert prepare_build(tmp_path)["copied"] is True
+    assert plan_transform(tmp_path) == {"since_load_id": 3, "through_load_id": 0}
