@@ -17,14 +17,16 @@ UNIT_TESTS = {
     "test_design_values_and_date_qualifiers_map_to_registry_enums",
     "test_arm_types_map_to_registry_enums",
     "test_countries_map_to_one_spelling_and_site_statuses_to_enums",
+    "test_titles_and_sponsors_fold_to_link_keys",
 }
 
 
 def test_unit_tests_pass_on_a_copy_of_the_build(cli_warehouse: Path, tmp_path: Path) -> None:
     build = tmp_path / "build"
     build.mkdir()
-    for name in (settings.WAREHOUSE_FILE_NAME, settings.ANALYTICS_FILE_NAME):
-        shutil.copyfile(cli_warehouse / "build" / name, build / name)
+    shutil.copyfile(cli_warehouse / "build" / settings.WAREHOUSE_FILE_NAME, build / settings.WAREHOUSE_FILE_NAME)
+    # the publish renamed the built marts file into place: the published file is that build
+    shutil.copyfile(cli_warehouse / settings.WAREHOUSE_FILE_NAME, build / settings.ANALYTICS_FILE_NAME)
     target = tmp_path / "target"
     project = str(REPO / "dbt_project")
     result = subprocess.run(

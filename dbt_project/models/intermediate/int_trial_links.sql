@@ -16,29 +16,9 @@
 -#}
 with
 
-records as (
-
-    select * from {{ ref('int_trial_records_normalized') }}
-
-),
-
 record_keys as (
 
-    select
-        record_id,
-        changed_in_load,
-        nct_id,
-        {{ normalized_key('lead_sponsor') }} as sponsor_key,
-        list_distinct(list_filter(
-            [{{ normalized_title('brief_title') }}, {{ normalized_title('official_title') }}],
-            lambda title: title is not null
-        )) as title_keys,
-        list_distinct(list_filter(
-            list_concat([org_study_id], secondary_ids),
-            lambda identifier: identifier is not null and not regexp_matches(identifier, '^NCT\d{8}$')
-        )) as identifiers
-
-    from records
+    select * from {{ ref('int_trial_record_keys') }}
 
 ),
 
@@ -186,7 +166,7 @@ final as (
 
     select
         links.*,
-        (select max(changed_in_load) from records) as changed_in_load,
+        (select max(changed_in_load) from record_keys) as changed_in_load,
         {% if is_incremental() -%}
         list_distinct(list_concat(
             case
