@@ -24,7 +24,9 @@ UNIT_TESTS = {
 def test_unit_tests_pass_on_a_copy_of_the_build(cli_warehouse: Path, tmp_path: Path) -> None:
     build = tmp_path / "build"
     build.mkdir()
-    shutil.copyfile(cli_warehouse / "build" / settings.WAREHOUSE_FILE_NAME, build / settings.WAREHOUSE_FILE_NAME)
+    shutil.copyfile(
+        cli_warehouse / "build" / settings.WAREHOUSE_FILE_NAME, build / settings.WAREHOUSE_FILE_NAME
+    )
     # the publish renamed the built marts file into place: the published file is that build
     shutil.copyfile(cli_warehouse / settings.WAREHOUSE_FILE_NAME, build / settings.ANALYTICS_FILE_NAME)
     target = tmp_path / "target"
