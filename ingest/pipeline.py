@@ -291,7 +291,16 @@ def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str |
 
     paths = warehouse_paths(warehouse_dir)
     through = build_log.built_through(paths.build_db, "transform")
-    result = publish_build(paths.build_analytics_db, paths.published_db)
+    if (
+        not paths.build_analytics_db.exists()
+        and paths.published_db.exists()
+        and build_log.built_through(paths.build_db, "publish") < through
+    ):
+        # a retry: the publish renamed the validated file, then failed before logging it (only a
+        # publish takes the build file between validation and here)
+        result = {"published": str(paths.published_db), "bytes": paths.published_db.stat().st_size}
+    else:
+        result = publish_build(paths.build_analytics_db, paths.published_db)
     build_log.record_step(paths.build_db, "publish", through)
     if sources_file is not None:
         from ingest.config import load_sources
