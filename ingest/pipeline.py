@@ -156,11 +156,13 @@ def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
 def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:
     """What the next dbt build covers: loads after `since_load_id`, up to `through_load_id`."""
     from ingest import build_log
+    from ingest.publish import check_build_copy
 
     _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     since = build_log.built_through(paths.build_db, "transform")
+    check_build_copy(paths.build_analytics_db)
     if since != build_log.NOTHING_BUILT and not paths.build_analytics_db.exists():
         # an increment on an empty marts file would lose the history snapshot
         raise FileNotFoundError(

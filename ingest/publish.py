@@ -61,7 +61,9 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
 
     After a publish the build file *is* the published file, so the next increment starts from a copy
     of it; after a failed validation the build file is still there and is kept. The copy goes to a
-    temporary name first: a half-copied file never passes for a build file.
+    temporary name first: a half-copied file never passes for a build file. It is not fsynced: the
+    published file stays the durable copy, DuckDB flushes the file at its first checkpoint, and
+    `check_build_copy` stops a build on a copy a crash emptied (a torn one fails DuckDB's checksums).
     """
     if build_db.exists():
         return {"copied": False, "reason": "the build file is kept (not published since it was built)"}
@@ -72,13 +74,21 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
     partial = build_db.with_name(build_db.name + ".preparing")
     shutil.copyfile(published_db, partial)
     partial.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
-    _fsync(partial)  # a crash must not leave an empty file under the build file's name
     os.replace(partial, build_db)
     return {
         "copied": True,
         "bytes": build_db.stat().st_size,
         "seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def check_build_copy(build_db: Path) -> None:
+    """Refuse an empty build file: DuckDB would take it for a new database and lose the history."""
+    if build_db.exists() and build_db.stat().st_size == 0:
+        raise RuntimeError(
+            f"{build_db} is empty (a copy cut short by a crash?): delete it and run `prepare_build` "
+            "again, which copies the published file"
+        )
 
 
 def connect_published(published_db: Path) -> duckdb.DuckDBPyConnection:

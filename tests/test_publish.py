@@ -126,3 +126,13 @@ def test_a_retried_publish_logs_the_rename_it_already_made(tmp_path: Path) -> No
         **dict.fromkeys(MARTS, 1),
     }
     assert build_log.built_through(paths.build_db, "publish") == 4
+
+
+def test_an_emptied_build_copy_stops_the_build(tmp_path: Path) -> None:
+    paths = warehouse_paths(tmp_path)
+    paths.build_db.parent.mkdir(parents=True)
+    build_log.record_step(paths.build_db, "transform", 2)
+    paths.build_analytics_db.touch()  # what a crash right after the copy's rename can leave
+
+    with pytest.raises(RuntimeError, match="is empty .* run `prepare_build` again"):
+        plan_transform(tmp_path)
