@@ -316,27 +316,31 @@ def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str |
     return result
 
 
+COUNTED_MARTS = (
+    "trial_records",
+    "trials",
+    "arms",
+    "criteria",
+    "sites",
+    "interventions",
+    "trial_contacts",
+    "outcomes",
+    "trial_references",
+    "trial_links",
+    "trial_conflicts",
+    "trial_history",
+    "quarantine",
+)
+
+
 def published_counts(published_db: Path) -> dict[str, int]:
     """Row counts analysts will see, including how many documents were quarantined."""
     from ingest.publish import connect_published
 
     with connect_published(published_db) as con:
-        tables = [
-            "trial_records",
-            "trials",
-            "arms",
-            "criteria",
-            "sites",
-            "interventions",
-            "trial_contacts",
-            "outcomes",
-            "trial_references",
-            "trial_links",
-            "trial_conflicts",
-            "trial_history",
-            "quarantine",
-        ]
-        return {table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in tables}
+        return {
+            table: con.execute(f"select count(*) from marts.{table}").fetchone()[0] for table in COUNTED_MARTS
+        }
 
 
 def run_dates(warehouse_dir: str | Path) -> list[date]:
