@@ -156,19 +156,13 @@ def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
 def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:
     """What the next dbt build covers: loads after `since_load_id`, up to `through_load_id`."""
     from ingest import build_log
-    from ingest.publish import check_build_copy
+    from ingest.publish import check_build_file
 
     _release_dbt_connections()
     paths = warehouse_paths(warehouse_dir)
     paths.build_db.parent.mkdir(parents=True, exist_ok=True)
     since = build_log.built_through(paths.build_db, "transform")
-    check_build_copy(paths.build_analytics_db)
-    if since != build_log.NOTHING_BUILT and not paths.build_analytics_db.exists():
-        # an increment on an empty marts file would lose the history snapshot
-        raise FileNotFoundError(
-            f"{paths.build_analytics_db} is missing but the build covered loads up to {since}: "
-            "run `prepare_build` first (it copies the published file back), or `trialwh rebuild`"
-        )
+    check_build_file(paths.build_analytics_db, None if since == build_log.NOTHING_BUILT else since)
     return {"since_load_id": since, "through_load_id": build_log.latest_load_id(paths.build_db)}
 
 
@@ -289,7 +283,7 @@ def validate(warehouse_dir: str | Path, run_id: str) -> dict:
 def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str | Path | None = None) -> dict:
     """Atomically publish the validated build, then advance incremental watermarks to this run."""
     from ingest import build_log
-    from ingest.publish import publish_build
+    from ingest.publish import publish_build, published_file
 
     paths = warehouse_paths(warehouse_dir)
     through = build_log.built_through(paths.build_db, "transform")
@@ -300,7 +294,7 @@ def publish(warehouse_dir: str | Path, run_date: date | str, sources_file: str |
     ):
         # a retry: the publish renamed the validated file, then failed before logging it (only a
         # publish takes the build file between validation and here)
-        result = {"published": str(paths.published_db), "bytes": paths.published_db.stat().st_size}
+        result = published_file(paths.published_db)
     else:
         result = publish_build(paths.build_analytics_db, paths.published_db)
     build_log.record_step(paths.build_db, "publish", through)

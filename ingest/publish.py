@@ -53,6 +53,11 @@ def publish_build(build_db: Path, published_db: Path) -> dict:
     _fsync(build_db)
     os.replace(build_db, published_db)
     _fsync(published_db.parent)
+    return published_file(published_db)
+
+
+def published_file(published_db: Path) -> dict:
+    """What a publish reports of the file it put in place."""
     return {"published": str(published_db), "bytes": published_db.stat().st_size}
 
 
@@ -63,7 +68,7 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
     of it; after a failed validation the build file is still there and is kept. The copy goes to a
     temporary name first: a half-copied file never passes for a build file. It is not fsynced: the
     published file stays the durable copy, DuckDB flushes the file at its first checkpoint, and
-    `check_build_copy` stops a build on a copy a crash emptied (a torn one fails DuckDB's checksums).
+    `check_build_file` stops a build on a copy a crash emptied (a torn one fails DuckDB's checksums).
     """
     if build_db.exists():
         return {"copied": False, "reason": "the build file is kept (not published since it was built)"}
@@ -82,9 +87,17 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
     }
 
 
-def check_build_copy(build_db: Path) -> None:
-    """Refuse an empty build file: DuckDB would take it for a new database and lose the history."""
-    if build_db.exists() and build_db.stat().st_size == 0:
+def check_build_file(build_db: Path, built_through: int | None) -> None:
+    """Refuse an increment whose marts file is missing or empty (`built_through`: the build's last
+    covered load, None before the first build): dbt would start a new file and lose the history."""
+    if built_through is None:
+        return
+    if not build_db.exists():
+        raise FileNotFoundError(
+            f"{build_db} is missing but the build covered loads up to {built_through}: "
+            "run `prepare_build` first (it copies the published file back), or `trialwh rebuild`"
+        )
+    if build_db.stat().st_size == 0:
         raise RuntimeError(
             f"{build_db} is empty (a copy cut short by a crash?): delete it and run `prepare_build` "
             "again, which copies the published file"
