@@ -64,3 +64,36 @@ def test_a_manifest_is_read_again_only_when_it_was_rewritten(tmp_path: Path) -> 
     added = (rewritten["fetches_added"], rewritten["documents_added"], rewritten["documents_total"])
     assert added == (1, 1, 2)
     assert query(db, "select load_id, rows_count from raw.manifests order by load_id") == [(1, 1), (2, 2)]
+
+
+def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_path: Path) -> None:
+    """More files than one read batch, and more documents than one raw row group: every payload
+    lands on its own manifest row, and raw.documents is stored in row groups of RAW_ROW_GROUP_SIZE."""
+    from ingest import load
+
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    count = load.RAW_ROW_GROUP_SIZE + 1_000
+    assert count > 2 * load.READ_BATCH_FILES
+    rows = [_row(store, f"t{i}", f"Trial {i}\nNCT{i:08d}") for i in range(count)]
+    store.write_manifest("site", DAY, rows)
+
+    loaded = load_pending(db, raw)
+    assert (loaded["documents_added"], loaded["documents_total"]) == (count, count)
+    # each body joined to its own manifest row, across batch boundaries
+    mismatched = query(
+        db,
+        "select count(*) from raw.documents"
+        " where body <> 'Trial ' || replace(document_key, 'https://example.org/t', '')"
+        " || chr(10) || 'NCT' || lpad(replace(document_key, 'https://example.org/t', ''), 8, '0')",
+    )
+    assert mismatched == [(0,)]
+    assert query(db, "select body from raw.documents where document_key = 'https://example.org/t10000'") == [
+        ("Trial 10000\nNCT00010000",)
+    ]
+    groups = query(
+        db,
+        "select row_group_id, max(count) from pragma_storage_info('raw.documents')"
+        " where column_name = 'body' group by 1 order by 1",
+    )
+    assert groups == [(0, load.RAW_ROW_GROUP_SIZE), (1, 1_000)]
