@@ -16,7 +16,7 @@ import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from ingest.parallel import map_batch
+from ingest.parallel import map_arrow, map_batch
 
 
 def parse_pages_json(pairs: Sequence[tuple[str | None, str | None]]) -> list[str]:
@@ -64,8 +64,13 @@ def _parse_page_vector(bodies: pa.Array, urls: pa.Array) -> pa.Array:
     return pa.array(map_batch(parse_pages_json, pairs), type=pa.string())
 
 
+def split_criteria_arrow(texts: pa.Array) -> pa.Array:
+    """`split_criteria_json` from an Arrow array of texts to one of JSON texts (run in a worker)."""
+    return pa.array(split_criteria_json(texts.to_pylist()), type=pa.string())
+
+
 def _split_criteria_vector(texts: pa.Array) -> pa.Array:
-    return pa.array(map_batch(split_criteria_json, texts.to_pylist()), type=pa.string())
+    return map_arrow(split_criteria_arrow, texts)
 
 
 _FUNCTIONS = (

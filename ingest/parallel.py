@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+import pyarrow as pa
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -62,3 +64,20 @@ def map_batch(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[
     for part in _get_pool(workers).map(fn, chunks):
         results.extend(part)
     return results
+
+
+def map_arrow(fn: Callable[[pa.Array], pa.Array], values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """`fn(values)` for an Arrow array, spread over worker processes when it is large; order is kept.
+
+    Slices of the array go to the workers and Arrow arrays come back: both pickle as their buffers,
+    so this process neither builds a Python object per value nor pickles one, and keeps its core
+    for DuckDB. `fn` must be a module-level function, as for `map_batch`.
+    """
+    workers = worker_count()
+    if workers == 1 or len(values) < MIN_PARALLEL_ITEMS:
+        return fn(values)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    # a slice pickles its parent's whole buffers: concatenating it alone copies out its own values
+    chunks = [pa.concat_arrays([values.slice(i, CHUNK_ITEMS)]) for i in range(0, len(values), CHUNK_ITEMS)]
+    return pa.concat_arrays(list(_get_pool(workers).map(fn, chunks)))

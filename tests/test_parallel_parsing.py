@@ -69,6 +69,23 @@ def test_a_large_vector_goes_to_worker_processes_and_matches_the_splitter(two_wo
     assert sum(len(rows) for rows in got) == sum(len(split_criteria(t)) for t in texts)
 
 
+def test_a_chunked_arrow_vector_comes_back_in_order_from_the_workers(two_workers):
+    """DuckDB may hand over a chunked array: each worker gets a compact slice, order is kept."""
+    import pyarrow as pa
+
+    from ingest.dbt_plugin import split_criteria_arrow, split_criteria_json
+
+    texts = [f"Exclusion Criteria:\n1. Condition {i}\n2. Other {i}" for i in range(1300)]
+    chunked = pa.chunked_array([texts[:700], texts[700:]])
+
+    got = parallel.map_arrow(split_criteria_arrow, chunked)
+
+    assert parallel._pool is not None
+    assert got.type == pa.string() and len(got) == 1300
+    assert got.to_pylist() == split_criteria_json(texts)
+    assert json.loads(got[1299].as_py())[1]["text"] == "Other 1299"
+
+
 def test_a_small_vector_is_split_in_process(monkeypatch):
     monkeypatch.setenv("TRIALWH_PARSE_WORKERS", "2")
     monkeypatch.setattr(parallel, "_pool", None)
