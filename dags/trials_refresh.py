@@ -66,6 +66,7 @@ def _dbt_task_group():
                 "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
                 "TRIALWH_BUILD_DB": "{{ params.warehouse_dir }}/build/" + settings.WAREHOUSE_FILE_NAME,
                 "TRIALWH_ANALYTICS_DB": "{{ params.warehouse_dir }}/build/" + settings.ANALYTICS_FILE_NAME,
+                "TRIALWH_BUILD_ROW_GROUP_SIZE": str(settings.BUILD_ROW_GROUP_SIZE),
             },
         },
     )

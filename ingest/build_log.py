@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.load import ensure_schema
-from ingest.settings import duckdb_config
+from ingest.settings import connect_build_file
 
 NOTHING_BUILT = -1  # below every load id: "everything changed"
 
@@ -23,7 +23,7 @@ NOTHING_BUILT = -1  # below every load id: "everything changed"
 @contextmanager
 def _build_file(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The build warehouse, with the raw schema (and its build log) in place."""
-    with duckdb.connect(str(db_path), config=duckdb_config()) as con:
+    with connect_build_file(db_path) as con:
         ensure_schema(con)
         yield con
 

@@ -24,15 +24,9 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.settings import duckdb_config
+from ingest.settings import connect_build_file
 
 log = logging.getLogger(__name__)
-
-# Rows per row group of the raw tables. DuckDB's default (122,880 rows) is sized for narrow rows; a
-# raw document is a whole study (~28 KB), so one default row group is ~3.4 GB of text held in memory
-# until it is full. At 500,000 studies that pressure stalled the rebuild's load for over a minute;
-# row groups of ~280 MB stream to disk as the load goes.
-RAW_ROW_GROUP_SIZE = 10_240
 
 MANIFEST_COLUMNS = {
     "fetch_id": "VARCHAR",
@@ -131,7 +125,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
     """Load every manifest (of run dates up to `up_to`) not loaded before, with its payloads."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     candidates = {str(p.relative_to(raw_root)): p for p in manifest_paths(raw_root, up_to)}
-    with _connect(db_path) as con:
+    with connect_build_file(db_path) as con:
         ensure_schema(con)
         loaded, unchanged = set(), set()
         for relpath, digest, size, mtime_ns in con.execute(
@@ -191,14 +185,6 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
     }
     log.info("loaded raw snapshots: %s", summary)
     return summary
-
-
-def _connect(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """The build warehouse, attached with row groups sized for whole-document rows."""
-    con = duckdb.connect(config=duckdb_config())
-    con.execute(f"attach ? as build_warehouse (row_group_size {RAW_ROW_GROUP_SIZE})", [str(db_path)])
-    con.execute("use build_warehouse")
-    return con
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -148,9 +148,13 @@ def load(warehouse_dir: str | Path, run_date: date | str | None) -> dict:
 
 
 def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
-    """Environment dbt needs: which build files to write (read by `dbt_project/profiles.yml`)."""
+    """Environment dbt needs: which build files to write, and how (read by `dbt_project/profiles.yml`)."""
     paths = warehouse_paths(warehouse_dir)
-    return {"TRIALWH_BUILD_DB": str(paths.build_db), "TRIALWH_ANALYTICS_DB": str(paths.build_analytics_db)}
+    return {
+        "TRIALWH_BUILD_DB": str(paths.build_db),
+        "TRIALWH_ANALYTICS_DB": str(paths.build_analytics_db),
+        "TRIALWH_BUILD_ROW_GROUP_SIZE": str(settings.BUILD_ROW_GROUP_SIZE),
+    }
 
 
 def plan_transform(warehouse_dir: str | Path) -> dict[str, int]:

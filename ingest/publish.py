@@ -20,12 +20,14 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.settings import connect_build_file
+
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
 def checkpoint(db_path: Path) -> None:
     """Fold the write-ahead log into the file so the file alone holds every committed change."""
-    with duckdb.connect(str(db_path)) as con:
+    with connect_build_file(db_path) as con:
         con.execute("checkpoint")
 
 

@@ -68,12 +68,13 @@ def test_a_manifest_is_read_again_only_when_it_was_rewritten(tmp_path: Path) -> 
 
 def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_path: Path) -> None:
     """More files than one read batch, and more documents than one raw row group: every payload
-    lands on its own manifest row, and raw.documents is stored in row groups of RAW_ROW_GROUP_SIZE."""
+    lands on its own manifest row, and raw.documents is stored in row groups of BUILD_ROW_GROUP_SIZE."""
     from ingest import load
+    from ingest.settings import BUILD_ROW_GROUP_SIZE
 
     raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
     store = SnapshotStore(raw)
-    count = load.RAW_ROW_GROUP_SIZE + 1_000
+    count = BUILD_ROW_GROUP_SIZE + 1_000
     assert count > 2 * load.READ_BATCH_FILES
     rows = [_row(store, f"t{i}", f"Trial {i}\nNCT{i:08d}") for i in range(count)]
     store.write_manifest("site", DAY, rows)
@@ -96,4 +97,4 @@ def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_pa
         "select row_group_id, max(count) from pragma_storage_info('raw.documents')"
         " where column_name = 'body' group by 1 order by 1",
     )
-    assert groups == [(0, load.RAW_ROW_GROUP_SIZE), (1, 1_000)]
+    assert groups == [(0, BUILD_ROW_GROUP_SIZE), (1, 1_000)]
