@@ -31,7 +31,7 @@ def _split_in_duckdb(texts: list[str | None]) -> list[list[dict]]:
     con.execute("create table t (i integer, text varchar)")
     con.executemany("insert into t values (?, ?)", list(enumerate(texts)))
     rows = con.execute("select i, split_criteria(text) from t order by i").fetchall()
-    return [json.loads(value) for _, value in rows]
+    return [value for _, value in rows]
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_a_chunked_arrow_vector_comes_back_in_order_from_the_workers(two_workers
     """DuckDB may hand over a chunked array: each worker gets a compact slice, order is kept."""
     import pyarrow as pa
 
-    from ingest.dbt_plugin import split_criteria_arrow, split_criteria_json
+    from ingest.dbt_plugin import CRITERIA_TYPE, split_criteria_arrow
 
     texts = [f"Exclusion Criteria:\n1. Condition {i}\n2. Other {i}" for i in range(1300)]
     chunked = pa.chunked_array([texts[:700], texts[700:]])
@@ -81,9 +81,16 @@ def test_a_chunked_arrow_vector_comes_back_in_order_from_the_workers(two_workers
     got = parallel.map_arrow(split_criteria_arrow, chunked)
 
     assert parallel._pool is not None
-    assert got.type == pa.string() and len(got) == 1300
-    assert got.to_pylist() == split_criteria_json(texts)
-    assert json.loads(got[1299].as_py())[1]["text"] == "Other 1299"
+    assert got.type == CRITERIA_TYPE and len(got) == 1300
+    assert got.to_pylist() == [split_criteria(text) for text in texts]
+    assert got[1299].as_py()[1] == {
+        "kind": "exclusion",
+        "path": "2",
+        "parent_path": None,
+        "ordinal": 2,
+        "depth": 0,
+        "text": "Other 1299",
+    }
 
 
 def test_a_small_vector_is_split_in_process(monkeypatch):

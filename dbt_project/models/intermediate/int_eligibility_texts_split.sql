@@ -36,11 +36,7 @@ final as (
 
     select
         eligibility_text_id,
-        from_json(
-            split_criteria(eligibility_text),
-            '[{"kind": "VARCHAR", "path": "VARCHAR", "parent_path": "VARCHAR", "ordinal": "INTEGER",
-               "depth": "INTEGER", "text": "VARCHAR"}]'
-        ) as criteria
+        split_criteria(eligibility_text) as criteria
 
     from new_texts
 
