@@ -38,9 +38,8 @@ CRITERIA_FIELDS = (
     ("text", pa.string()),
 )
 CRITERIA_TYPE = pa.list_(pa.struct(list(CRITERIA_FIELDS)))
-CRITERIA_SQL_TYPE = (
-    "STRUCT(kind VARCHAR, path VARCHAR, parent_path VARCHAR, ordinal INTEGER, depth INTEGER, text VARCHAR)[]"
-)
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER"}
+CRITERIA_SQL_TYPE = f"STRUCT({', '.join(f'{name} {_SQL_TYPES[kind]}' for name, kind in CRITERIA_FIELDS)})[]"
 
 
 def split_criteria_arrow(texts: pa.Array) -> pa.Array:
