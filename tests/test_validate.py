@@ -21,6 +21,8 @@ from ingest.validate import (
     _columns_to_read,
     _fetch_frame,
     _read_relation,
+    _split_suite,
+    _widen_bounded_columns,
     _without_batch_fingerprint,
     latest_report_link,
     load_suite_definitions,
@@ -411,8 +413,12 @@ def test_rerun_of_a_run_id_replaces_its_report(good_run):
     again = validate_warehouse(db, report_dir, run_id="run-good")
     assert again.success is True
     assert again.summary["validated_at"] > report.summary["validated_at"]
-    pages = list((report_dir / "validations").rglob("*.html"))
-    assert len(pages) == len(again.summary["suites"]), pages
+    pages = sorted(page.name for page in (report_dir / "validations").rglob("*.html"))
+    # one page per GX validation: a suite's values and, apart, its column names
+    parts = [part for suite in load_suite_definitions() for part in _split_suite(suite, scoped=False) if part]
+    assert pages == sorted(f"warehouse-{part.name}.html" for part in parts)
+    assert "warehouse-criteria.columns.html" in pages
+    assert len(pages) == 13
     assert _fingerprint(db) == before
 
 
@@ -500,26 +506,59 @@ def _suite(name: str):
     return {definition.name: definition for definition in load_suite_definitions()}[name]
 
 
-def test_only_referenced_columns_are_fetched_the_rest_are_named_placeholders(tmp_path):
+def test_only_referenced_columns_are_fetched_and_the_query_columns_named(tmp_path):
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
     criteria = _suite("criteria")
     with duckdb.connect(str(db), read_only=True) as con:
         full = con.execute(criteria.sql).df()
-        frame = _read_relation(con, criteria)
-    # every column of the query, in its order, so GX's column-set check sees the mart's columns
-    assert list(frame.columns) == list(full.columns)
+        frame, columns = _read_relation(con, criteria)
+    # the query's columns, in its order, for GX's column-set check
+    assert columns == list(full.columns)
     read = ["criterion_id", "trial_id", "record_id", "kind", "ordinal", "trial_exists", "record_exists"]
     read.append("parent_exists")
     assert _columns_to_read(criteria, list(full.columns)) == read
-    # the wide text and the columns no expectation reads hold no values and no memory
-    for column in ("text", "depth", "criterion_path", "parent_criterion_id"):
-        if column in frame.columns:
-            assert str(frame[column].dtype) == "null[pyarrow]", column
-            assert frame[column].isna().all()
-            assert frame[column].memory_usage(index=False, deep=True) == 0
-    # the columns read are exactly what reading the whole query gives: values, order, dtypes
-    pd.testing.assert_frame_equal(frame[read], full[read])
+    # the wide text and the columns no expectation reads are not fetched at all
+    assert list(frame.columns) == read
+    # the columns read are what reading the whole query gives: values, order, dtypes, except the
+    # bounded `ordinal`, widened from int32 to int64 so that GX compares it vectorised
+    assert str(full["ordinal"].dtype) == "int32"
+    assert str(frame["ordinal"].dtype) == "int64"
+    pd.testing.assert_frame_equal(frame[read], full[read].astype({"ordinal": "int64"}))
     assert frame["criterion_id"].tolist() == ["crit-1", "crit-2", "crit-3", "crit-bad"]
+    assert frame["ordinal"].tolist() == [1, 1, 1, 0]
+
+
+def test_bounded_integer_columns_are_widened_without_changing_a_value():
+    suite = replace(
+        _suite("criteria"),
+        expectations=tuple(
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": column, "min_value": 0}}
+            for column in ("small", "year", "huge", "empty", "text")
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "small": pd.array([1, 2, 3], dtype="int32"),
+            "year": pd.array([1999, None, 2024], dtype="Int64"),
+            "huge": pd.array([2**60, None, 1], dtype="Int64"),
+            "empty": pd.array([None, None, None], dtype="Int32"),
+            "text": ["a", "b", "c"],
+            "unbounded": pd.array([7, 8, 9], dtype="int16"),
+        }
+    )
+    widened = _widen_bounded_columns(frame.copy(), suite)
+    assert {column: str(dtype) for column, dtype in widened.dtypes.items()} == {
+        "small": "int64",
+        "year": "float64",
+        "huge": "Int64",  # not exact as a float: left as DuckDB gave it
+        "empty": "float64",
+        "text": str(frame["text"].dtype),
+        "unbounded": "int16",  # no bound checks it
+    }
+    assert widened["small"].tolist() == [1, 2, 3]
+    assert widened["year"].tolist()[0::2] == [1999.0, 2024.0]
+    assert pd.isna(widened["year"][1]) and widened["empty"].isna().all()
+    assert widened["huge"].tolist()[0] == 2**60
 
 
 def test_columns_to_read_falls_back_to_every_column_when_it_cannot_tell():
@@ -667,9 +706,9 @@ def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypa
 
     def recording_read(con, definition, sql=None):
         alive_at_next_read[definition.name] = [name for name, ref in frames if ref() is not None]
-        frame = read_relation(con, definition, sql)
+        frame, columns = read_relation(con, definition, sql)
         frames.append((definition.name, weakref.ref(frame)))
-        return frame
+        return frame, columns
 
     monkeypatch.setattr(validate_module, "_read_relation", recording_read)
     report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
