@@ -89,6 +89,7 @@ create table if not exists raw.documents (
     payload_path varchar,
     payload_format varchar,
     is_valid_utf8 boolean,
+    is_valid_json boolean,
     body varchar,
     load_id integer
 );
@@ -104,9 +105,16 @@ alter table raw.manifests add column if not exists file_size bigint;
 alter table raw.manifests add column if not exists file_mtime_ns bigint;
 alter table raw.sightings add column if not exists load_id integer default 0;
 alter table raw.documents add column if not exists load_id integer default 0;
+-- study payloads stored before their JSON was checked at load time: checked once, here
+alter table raw.documents add column if not exists is_valid_json boolean;
+update raw.documents set is_valid_json = coalesce(json_valid(body), false)
+where payload_format = 'ctgov_study' and is_valid_json is null;
 """
 
 DOCUMENT_FORMATS = ("page", "ctgov_study")
+# A study payload's JSON is checked once, as it is stored, so that staging and the quarantine read a
+# flag instead of parsing every body again (NULL for pages, which are not JSON).
+_IS_VALID_JSON = "case when {format} = 'ctgov_study' then coalesce(json_valid({body}), false) end"
 
 
 def manifest_paths(raw_root: Path, up_to: date | None = None) -> list[Path]:
@@ -276,6 +284,8 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
             insert into raw.documents by name
             select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
                    try(decode(blobs.content)) is not null as is_valid_utf8,
+                   {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
+                       as is_valid_json,
                    try(decode(blobs.content)) as body
             from read_blob(?) as blobs
             join (select * from documents_to_read where read_batch = ?) as d
@@ -346,7 +356,8 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
     con.execute(
         f"""
         insert into raw.documents by name
-        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, body, load_id
+        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, true as is_valid_json,
+               body, load_id
         from api_sightings n
         where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
         order by document_id, fetched_at
@@ -361,4 +372,12 @@ def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None
     ).fetchall()
     for document_id, payload_path in broken:
         text = (raw_root / payload_path).read_bytes().decode("utf-8", errors="replace")
-        con.execute("update raw.documents set body = ? where document_id = ?", [text, document_id])
+        con.execute(
+            f"""
+            update raw.documents
+            set body = $text,
+                is_valid_json = {_IS_VALID_JSON.format(body="$text::varchar", format="payload_format")}
+            where document_id = $document_id
+            """,
+            {"text": text, "document_id": document_id},
+        )

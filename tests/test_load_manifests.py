@@ -6,6 +6,8 @@ import os
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from ingest.load import load_pending
 from ingest.snapshots import SnapshotStore
 from tests.conftest import query
@@ -98,3 +100,32 @@ def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_pa
         " where column_name = 'body' group by 1 order by 1",
     )
     assert groups == [(0, BUILD_ROW_GROUP_SIZE), (1, 1_000)]
+
+
+def test_study_payloads_are_checked_for_json_once_as_they_are_stored(tmp_path: Path) -> None:
+    """Staging and the quarantine read `is_valid_json`; a build file from before it is backfilled."""
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    rows = [
+        _row(store, "good", '{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}'),
+        _row(store, "cut", '{"protocolSection": {"identificationModule": {"nctId": "NCT0000'),
+        _row(store, "page", "Trial C\nNCT00000003"),
+    ]
+    for row in rows[:2]:
+        row["payload_format"] = "ctgov_study"
+    store.write_manifest("site", DAY, rows)
+    load_pending(db, raw)
+    flags = "select document_key, payload_format, is_valid_json from raw.documents order by 1"
+    expected = [
+        ("https://example.org/cut", "ctgov_study", False),
+        ("https://example.org/good", "ctgov_study", True),
+        ("https://example.org/page", "page", None),
+    ]
+    assert query(db, flags) == expected
+
+    # a build file written before the flag existed gets it on its next load, from the stored bodies
+    with duckdb.connect(str(db)) as con:
+        con.execute("alter table raw.documents drop column is_valid_json")
+    store.write_manifest("site", date(2026, 1, 2), [_row(store, "later", "Trial D\nNCT00000004")])
+    assert load_pending(db, raw)["documents_added"] == 1
+    assert query(db, flags) == sorted([*expected, ("https://example.org/later", "page", None)])

@@ -2,10 +2,13 @@
 
 One real `trialwh refresh` on the bundled pages and study files plus four bad pages: a page of no
 known layout (a recipe), an empty file, a copy of a good page with invalid UTF-8 bytes (parseable
-once decoded with replacement characters, quarantined all the same), and a 5 MB page.
+once decoded with replacement characters, quarantined all the same), and a 5 MB page; and one study
+file cut off mid-way (not JSON).
 """
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
@@ -46,6 +49,11 @@ def quarantine_run(tmp_path_factory) -> dict:
     huge = (study_page * (5 * 1024 * 1024 // len(study_page) + 1))[: 5 * 1024 * 1024]
     (bad / "huge.txt").write_bytes(huge)
 
+    studies = root / "studies"
+    shutil.copytree(SAMPLE_CTGOV, studies)
+    good_study = (studies / "NCT02210780.json").read_bytes()
+    (studies / "NCT99999990.json").write_bytes(good_study[: len(good_study) // 2])
+
     good_urls = [p.resolve().as_uri() for p in sorted(PAGES.glob("*.txt"))]
     bad_files = {
         "unrecognised_layout": bad / "recipe.txt",
@@ -57,25 +65,37 @@ def quarantine_run(tmp_path_factory) -> dict:
         root / "sources.yml",
         [
             {"name": "pages", "kind": "pages", "urls": good_urls + [p.as_uri() for p in bad_files.values()]},
-            {"name": "ctgov", "kind": "ctgov_bulk", "path": str(SAMPLE_CTGOV)},
+            {"name": "ctgov", "kind": "ctgov_bulk", "path": str(studies)},
         ],
     )
     warehouse = root / "wh"
     run_cli("refresh", "--sources", str(sources), "--warehouse", str(warehouse), "--run-date", RUN_DATE)
+    bad_files["invalid_json"] = studies / "NCT99999990.json"
     return {"warehouse": warehouse, "published": warehouse / "warehouse.duckdb", "bad_files": bad_files}
 
 
-def test_exactly_the_four_bad_pages_are_quarantined_with_their_reason(quarantine_run):
-    rows = query(quarantine_run["published"], "select source_url, reason, error from marts.quarantine")
-    by_reason = {reason: (url, error) for url, reason, error in rows}
-    assert len(rows) == 4
-    assert set(by_reason) == {"unrecognised_layout", "empty_body", "invalid_utf8", "too_large"}
+def test_exactly_the_five_bad_documents_are_quarantined_with_their_reason(quarantine_run):
+    rows = query(
+        quarantine_run["published"], "select source_url, document_key, reason, error from marts.quarantine"
+    )
+    by_reason = {reason: (url, key, error) for url, key, reason, error in rows}
+    assert len(rows) == 5
+    assert set(by_reason) == set(quarantine_run["bad_files"])
     for reason, path in quarantine_run["bad_files"].items():
-        url, error = by_reason[reason]
-        assert url == path.as_uri()
+        url, key, error = by_reason[reason]
+        assert (key if reason == "invalid_json" else url) == (
+            path.name if reason == "invalid_json" else path.as_uri()
+        )
         assert error
-    assert "not valid UTF-8" in by_reason["invalid_utf8"][1]
-    assert "limit" in by_reason["too_large"][1]
+    assert "not valid UTF-8" in by_reason["invalid_utf8"][2]
+    assert "limit" in by_reason["too_large"][2]
+    assert by_reason["invalid_json"][2] == "the study payload is not valid JSON"
+    # the flag the quarantine reads was set by the load: one study is not JSON, pages are not judged
+    flags = query(
+        quarantine_run["warehouse"] / "build" / "warehouse.duckdb",
+        "select payload_format, is_valid_json, count(*) from raw.documents group by all order by all",
+    )
+    assert flags == [("ctgov_study", False, 1), ("ctgov_study", True, 13), ("page", None, 9)]
 
 
 def test_quarantined_payloads_stay_on_disk(quarantine_run):

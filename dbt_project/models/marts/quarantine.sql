@@ -20,7 +20,7 @@ ctgov_documents as (
 
     select * from {{ source('ctgov', 'documents') }}
     where {{ changed_since_last_build('load_id') }}
-    and payload_format = 'ctgov_study' and (not json_valid(body) or not coalesce(is_valid_utf8, true))
+    and payload_format = 'ctgov_study' and (not is_valid_json or not coalesce(is_valid_utf8, true))
 
 ),
 

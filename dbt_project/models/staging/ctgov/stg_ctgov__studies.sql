@@ -7,7 +7,7 @@ source as (
     -- documents are immutable: parse each one once, in the build after the load that added it
     where {{ changed_since_last_build('load_id') }}
     and {{ not_yet_built('document_id') }}
-    and payload_format = 'ctgov_study' and json_valid(body) and coalesce(is_valid_utf8, true)
+    and payload_format = 'ctgov_study' and is_valid_json and coalesce(is_valid_utf8, true)
 
 ),
 
