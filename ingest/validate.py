@@ -344,12 +344,13 @@ def scoped_sql(
 
 def _read_relation(
     con: duckdb.DuckDBPyConnection, definition: SuiteDefinition, sql: str | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """The suite's query result as a DataFrame of the columns read, and the query's column names.
+) -> tuple[_Fetched, list[str]]:
+    """The suite's query result as fetched (columns read only), and the query's column names.
 
     The query is bound first (a missing mart or column raises duckdb.Error here). Only the columns
     some expectation reads, and the row keys, are fetched (`_columns_to_read`); the expectations on
-    column names are validated against the query's full list (`_split_suite`).
+    column names are validated against the query's full list (`_split_suite`). `_suite_frame` turns
+    the result into the frame GX validates, best after `con` is closed.
     """
     sql = sql or definition.sql
     relation = con.sql(sql)
@@ -361,8 +362,12 @@ def _read_relation(
         inner = sql.strip().rstrip(";")
         query = f"SELECT {', '.join(_quote(c) for c in read)}\nFROM (\n{inner}\n) AS validated_relation"
     read_types = [types[columns.index(column)] for column in read]
-    frame = _fetch_frame(con, query, read, read_types)
-    return _widen_bounded_columns(frame, definition), columns
+    return _fetch(con, query, read, read_types), columns
+
+
+def _suite_frame(fetched: _Fetched, definition: SuiteDefinition) -> pd.DataFrame:
+    """The frame GX validates for a suite: the fetched result, bounded integer columns widened."""
+    return _widen_bounded_columns(fetched.to_pandas(), definition)
 
 
 # Integers up to this size are exact in a float64.
@@ -398,36 +403,73 @@ def _widen_bounded_columns(frame: pd.DataFrame, definition: SuiteDefinition) -> 
     return frame
 
 
+@dataclass
+class _Fetched:
+    """A query result as DuckDB handed it over, to be turned into pandas once DuckDB is closed.
+
+    A connection keeps what its queries used (sort and hash tables, the blocks read: ~2.4 GB for
+    `criteria` at 500,000 studies) until it is closed; converting after the close keeps that and
+    the frame from adding up.
+    """
+
+    columns: list[str]
+    types: list[str]
+    arrow: pa.Table | None = None
+    frame: pd.DataFrame | None = None  # `.df()`'s result, for types Arrow would change
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Exactly what `.df()` gives for the query, without a Python object per text value.
+
+        `.df()` turns each VARCHAR value into a Python str that pandas then packs back into Arrow
+        strings: a slow, memory-hungry detour for millions of ids. Text columns convert straight
+        from Arrow; the other columns go through DuckDB's own pandas conversion (an in-memory
+        DuckDB reading the Arrow table in place), so dtypes and null handling stay those of `.df()`.
+        """
+        import duckdb
+        import pandas as pd
+
+        if self.frame is not None:
+            return self.frame
+        table, self.arrow = self.arrow, None
+        # `.df()` gives a VARCHAR column with no value at all (empty, or only NULLs) as object dtype
+        text = [
+            column
+            for column, type_ in zip(self.columns, self.types, strict=True)
+            if type_ == "VARCHAR" and table.column(column).null_count < table.num_rows
+        ]
+        others = [column for column in self.columns if column not in text]
+        converted = pd.DataFrame()
+        if others:
+            with duckdb.connect() as converter:
+                converted = converter.from_arrow(table.select(others)).df()
+        # each text column is released as soon as it is converted, not when the whole frame is built
+        text_columns = {column: table.column(column) for column in text}
+        del table
+        data = {
+            column: _one_chunk(text_columns.pop(column)).to_pandas() if column in text else converted[column]
+            for column in self.columns
+        }
+        del converted
+        return pd.DataFrame(data, copy=False)
+
+
+def _fetch(
+    con: duckdb.DuckDBPyConnection, query: str, columns: Sequence[str], types: Sequence[str]
+) -> _Fetched:
+    """Run `query`: an Arrow result, or `.df()` where a type is not known to survive Arrow unchanged."""
+    fetched = _Fetched(columns=list(columns), types=list(types))
+    if all(_ARROW_SAFE_TYPE.fullmatch(type_) for type_ in types):
+        fetched.arrow = con.sql(query).to_arrow_table()
+    else:
+        fetched.frame = con.execute(query).df()
+    return fetched
+
+
 def _fetch_frame(
     con: duckdb.DuckDBPyConnection, query: str, columns: Sequence[str], types: Sequence[str]
 ) -> pd.DataFrame:
-    """Run `query` and return exactly what `.df()` would, without a Python object per text value.
-
-    `.df()` turns each VARCHAR value into a Python str that pandas then packs back into Arrow strings:
-    a slow, memory-hungry detour for millions of ids. Here the result is fetched once as Arrow; text
-    columns convert straight from it, the other columns go through DuckDB's own pandas conversion
-    (reading the Arrow table in place), so dtypes and null handling stay those of `.df()`. Types not
-    known to survive the Arrow round trip unchanged fall back to `.df()`.
-    """
-    import pandas as pd
-
-    if not all(_ARROW_SAFE_TYPE.fullmatch(type_) for type_ in types):
-        return con.execute(query).df()
-    table = con.sql(query).to_arrow_table()
-    # `.df()` gives a VARCHAR column with no value at all (empty, or only NULLs) as object dtype
-    text = [
-        column
-        for column, type_ in zip(columns, types, strict=True)
-        if type_ == "VARCHAR" and table.column(column).null_count < table.num_rows
-    ]
-    others = [column for column in columns if column not in text]
-    converted = con.from_arrow(table.select(others)).df() if others else pd.DataFrame()
-    data = {
-        column: _one_chunk(table.column(column)).to_pandas() if column in text else converted[column]
-        for column in columns
-    }
-    del table, converted
-    return pd.DataFrame(data, copy=False)
+    """`query`'s result exactly as `.df()` gives it (see `_Fetched.to_pandas`)."""
+    return _fetch(con, query, columns, types).to_pandas()
 
 
 def _one_chunk(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -507,7 +549,8 @@ def validate_warehouse(
             suite_started = time.monotonic()
             # A connection per suite: DuckDB keeps what a query used (the sort and hash tables of
             # `criteria`, GBs at scale) until its database is closed, and that would otherwise sit
-            # beside every later frame and GX's copies of it. The fetched frame outlives the close.
+            # beside every later frame and GX's copies of it. The result is turned into a frame only
+            # after the close, so what DuckDB held and the frame never add up either.
             with _connect_read_only(db_path) as con:
                 try:
                     links = CHANGED_LINKS
@@ -515,7 +558,7 @@ def validate_warehouse(
                         con.execute(f"attach '{changes_db}' as {CHANGES_CATALOG} (read_only)")
                         links = f"{CHANGES_CATALOG}.{CHANGED_LINKS}"
                     query = scoped_sql(definition, changed_since_load_id, links)
-                    frame, columns = _read_relation(con, definition, query)
+                    fetched, columns = _read_relation(con, definition, query)
                     table_rows = (
                         con.execute(f"select count(*) from {definition.table}").fetchone()[0]
                         if whole_table
@@ -525,6 +568,8 @@ def validate_warehouse(
                     logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
                     suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
                     continue
+            frame = _suite_frame(fetched, definition)
+            del fetched
             missing_keys = [key for key in definition.row_keys if key not in frame.columns]
             if missing_keys:
                 del frame

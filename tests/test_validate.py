@@ -22,6 +22,7 @@ from ingest.validate import (
     _fetch_frame,
     _read_relation,
     _split_suite,
+    _suite_frame,
     _widen_bounded_columns,
     _without_batch_fingerprint,
     latest_report_link,
@@ -511,7 +512,9 @@ def test_only_referenced_columns_are_fetched_and_the_query_columns_named(tmp_pat
     criteria = _suite("criteria")
     with duckdb.connect(str(db), read_only=True) as con:
         full = con.execute(criteria.sql).df()
-        frame, columns = _read_relation(con, criteria)
+        fetched, columns = _read_relation(con, criteria)
+    # converted after the connection is closed: what DuckDB held is gone by then
+    frame = _suite_frame(fetched, criteria)
     # the query's columns, in its order, for GX's column-set check
     assert columns == list(full.columns)
     read = ["criterion_id", "trial_id", "record_id", "kind", "ordinal", "trial_exists", "record_exists"]
@@ -702,17 +705,29 @@ def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypa
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
     frames: list[tuple[str, weakref.ref]] = []
     alive_at_next_read: dict[str, list[str]] = {}
-    read_relation = validate_module._read_relation
+    read_relation, suite_frame = validate_module._read_relation, validate_module._suite_frame
+    closed_before_conversion: list[bool] = []
 
     def recording_read(con, definition, sql=None):
         alive_at_next_read[definition.name] = [name for name, ref in frames if ref() is not None]
-        frame, columns = read_relation(con, definition, sql)
-        frames.append((definition.name, weakref.ref(frame)))
-        return frame, columns
+        fetched, columns = read_relation(con, definition, sql)
+        connections.append(con)
+        return fetched, columns
 
+    def recording_frame(fetched, definition):
+        # the suite's connection is closed before its result becomes a frame
+        with pytest.raises(duckdb.ConnectionException):
+            connections[-1].execute("select 1")
+        closed_before_conversion.append(True)
+        frame = suite_frame(fetched, definition)
+        frames.append((definition.name, weakref.ref(frame)))
+        return frame
+
+    connections: list[duckdb.DuckDBPyConnection] = []
     monkeypatch.setattr(validate_module, "_read_relation", recording_read)
+    monkeypatch.setattr(validate_module, "_suite_frame", recording_frame)
     report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
-    assert len(frames) == len(report.summary["suites"]) == 8
+    assert len(frames) == len(report.summary["suites"]) == len(closed_before_conversion) == 8
     assert alive_at_next_read == {name: [] for name, _ in frames}
     assert [name for name, ref in frames if ref() is not None] == []
 
