@@ -175,3 +175,40 @@ def test_among_pages_the_newest_capture_wins_and_both_values_are_kept(warehouse)
         " where trial_id = 'NCT06691152' and field = 'title'",
     )
     assert titles == ([" ".join(RETITLED.split()), SEED_000_TITLE],)  # the parser folds runs of spaces
+
+
+def test_each_field_of_trials_names_the_record_chosen_in_trial_field_provenance(warehouse):
+    """`trials.provenance` and the `is_chosen` rows of `trial_field_provenance` agree on every trial."""
+    mismatched = query(
+        warehouse,
+        """
+        with chosen as (
+            select
+                trial_id,
+                map_from_entries(list({'key': field, 'value': record_id} order by field)) as provenance
+            from marts.trial_field_provenance
+            where is_chosen
+            group by trial_id
+        )
+        select coalesce(t.trial_id, c.trial_id)
+        from marts.trials as t
+        full join chosen as c on t.trial_id = c.trial_id
+        where t.provenance is distinct from c.provenance
+        """,
+    )
+    assert mismatched == []
+    # seed 000's trial: the retitled page (newest capture) supplies the enrollment, but it states no
+    # NCT ID, so that field comes from the older page of the trial; 18 of the 24 merged fields are
+    # stated by one of its two pages
+    (row,) = query(
+        warehouse,
+        """
+        select t.records_count, t.enrollment, t.nct_id,
+               e.source_url[-21:], n.source_url[-21:], cardinality(t.provenance)
+        from marts.trials t
+        join marts.trial_records e on e.record_id = t.provenance['enrollment']
+        join marts.trial_records n on n.record_id = t.provenance['nct_id']
+        where t.trial_id = 'NCT06691152'
+        """,
+    )
+    assert row == (2, 24, "NCT06691152", "/seed000_retitled.txt", "_e82f03e7748fc0a6.txt", 18)

@@ -4,6 +4,7 @@
     each field to the record that supplied it (all values: trial_field_provenance; disagreements:
     trial_conflicts).
 -#}
+{%- set fields = merged_trial_fields() -%}
 with
 
 changed_trials as (
@@ -18,51 +19,68 @@ records as (
 
 ),
 
-provenance as (
+ranked as (
 
-    select * from ({{ rows_of(ref('trial_field_provenance'), 'trial_id', 'changed_trials') }})
-    where is_chosen
+    -- the same rank as trial_field_provenance's precedence_rank
+    select
+        *,
+        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank
+
+    from records
 
 ),
 
 merged as (
 
+    -- Plain aggregates over the rank: the best-ranked record's value of each field, and that
+    -- record's rank (`first(... order by ...)` per field sorted every trial's records once per field).
     select
         trial_id,
-        {% for field in merged_trial_fields() -%}
-        first({{ field }} order by {{ record_precedence_order() }}) filter (where {{ field }} is not null)
-            as {{ field }},
+        {% for field in fields -%}
+        arg_min({{ field }}, precedence_rank) filter (where {{ field }} is not null) as {{ field }},
         {% endfor -%}
         count(*) as records_count,
         list(distinct source_name order by source_name) as source_names,
         max(fetched_at) as last_fetched_at,
-        max(captured_on)::timestamp as last_changed_on
+        max(captured_on)::timestamp as last_changed_on,
+        list(record_id order by precedence_rank) as ranked_record_ids,
+        {% for field in fields -%}
+        min(precedence_rank) filter (where {{ field }} is not null) as {{ field }}__rank{{ "," if not loop.last }}
+        {% endfor %}
 
-    from records
+    from ranked
     group by trial_id
 
 ),
 
 field_sources as (
 
+    -- the record that supplied each stated field, by field name: trial_field_provenance's is_chosen rows
     select
-        trial_id,
-        map_from_entries(list({'key': field, 'value': record_id} order by field)) as provenance
+        *,
+        list_filter(
+            [
+                {% for field in fields | sort -%}
+                {'key': '{{ field }}', 'value': ranked_record_ids[{{ field }}__rank]}{{ "," if not loop.last }}
+                {% endfor %}
+            ],
+            lambda entry: entry.value is not null
+        ) as source_entries
 
-    from provenance
-    group by trial_id
+    from merged
 
 ),
 
 merged_with_sources as (
 
     select
-        merged.*,
-        field_sources.provenance
+        * exclude (
+            ranked_record_ids, source_entries,
+            {% for field in fields %}{{ field }}__rank{{ ", " if not loop.last }}{% endfor %}
+        ),
+        case when len(source_entries) > 0 then map_from_entries(source_entries) end as provenance
 
-    from merged
-    left join field_sources
-        on merged.trial_id = field_sources.trial_id
+    from field_sources
 
 ),
 
