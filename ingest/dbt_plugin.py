@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from operator import itemgetter
 
 import pyarrow as pa
 from dbt.adapters.duckdb.plugins import BasePlugin
@@ -45,24 +44,13 @@ CRITERIA_SQL_TYPE = f"STRUCT({', '.join(f'{name} {_SQL_TYPES[kind]}' for name, k
 def split_criteria_arrow(texts: pa.Array) -> pa.Array:
     """`split_criteria` of each text of an Arrow array, as an Arrow list of criteria structs.
 
-    Runs in a worker process: the rows are gathered column by column and handed to Arrow whole,
-    which costs less than writing them out as JSON for DuckDB to parse again.
+    Runs in a worker process. Arrow converts the splitter's lists of row dicts in one call (matching
+    keys to the struct's fields), which costs less than gathering the rows column by column in
+    Python first, or writing them out as JSON for DuckDB to parse again.
     """
     from ingest.pages import split_criteria
 
-    row_values = itemgetter(*(name for name, _ in CRITERIA_FIELDS))
-    rows: list[tuple] = []
-    offsets = [0]
-    for text in texts.to_pylist():
-        criteria = split_criteria(text)
-        rows.extend(map(row_values, criteria))
-        offsets.append(len(rows))
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(CRITERIA_FIELDS)
-    items = pa.StructArray.from_arrays(
-        [pa.array(values, type=kind) for values, (_, kind) in zip(columns, CRITERIA_FIELDS, strict=True)],
-        fields=[pa.field(name, kind) for name, kind in CRITERIA_FIELDS],
-    )
-    return pa.ListArray.from_arrays(pa.array(offsets, type=pa.int32()), items, type=CRITERIA_TYPE)
+    return pa.array([split_criteria(text) for text in texts.to_pylist()], type=CRITERIA_TYPE)
 
 
 def _parse_page_vector(bodies: pa.Array, urls: pa.Array) -> pa.Array:
