@@ -777,3 +777,27 @@ def test_a_scoped_run_reads_only_the_changed_rows_and_counts_whole_marts(tmp_pat
     assert suites["trial_records"]["rows"] == 1
     # the trial the record left is validated too
     assert suites["trials"]["rows"] == 2
+
+
+def test_failing_rows_and_examples_are_reported_in_key_and_value_order(tmp_path):
+    """The suites' queries have no ORDER BY: the report orders what failed, whatever the row order."""
+    db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            """
+            INSERT INTO marts.criteria VALUES
+              ('crit-zz', 'NCT02210780', 'rec-nct02210780', 'zzz', 1, NULL, 'Stored first, sorts last'),
+              ('crit-aa', 'NCT02210780', 'rec-nct02210780', 'aaa', 1, NULL, 'Stored last, sorts first');
+            """
+        )
+        stored = [key for (key,) in con.execute("SELECT criterion_id FROM marts.criteria").fetchall()]
+    assert stored[-3:] == ["crit-bad", "crit-zz", "crit-aa"]
+    report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
+    kind = _failures(report.summary)[("criteria", "expect_column_values_to_be_in_set", "kind")]
+    assert kind["unexpected_count"] == 3
+    assert [(row["criterion_id"], row["value"]) for row in kind["failing_rows"]] == [
+        ("crit-aa", "aaa"),
+        ("crit-bad", "maybe"),
+        ("crit-zz", "zzz"),
+    ]
+    assert kind["unexpected_examples"] == ["aaa", "maybe", "zzz"]
