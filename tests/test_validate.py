@@ -801,3 +801,12 @@ def test_failing_rows_and_examples_are_reported_in_key_and_value_order(tmp_path)
         ("crit-zz", "zzz"),
     ]
     assert kind["unexpected_examples"] == ["aaa", "maybe", "zzz"]
+    # by the suite's row keys in their order (record_id, then nct_id), not by nct_id, which comes
+    # first alphabetically: rec-phase13 (NCT90000004) before rec-phase7 (NCT90000003)
+    combos = _failures(report.summary)[
+        ("trial_records", "expect_column_values_to_be_in_set", "phase_combination")
+    ]
+    assert [(row["record_id"], row["nct_id"]) for row in combos["failing_rows"]] == [
+        ("rec-phase13", "NCT90000004"),
+        ("rec-phase7", "NCT90000003"),
+    ]
