@@ -9,6 +9,7 @@ this process, which costs nothing to start.
 from __future__ import annotations
 
 import atexit
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -66,18 +67,45 @@ def map_batch(fn: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[
     return results
 
 
+def _item_count(values: pa.Array) -> int:
+    """Items to parse in an array: its values, or the elements of its lists."""
+    if pa.types.is_list(values.type):
+        return len(values.flatten())
+    return len(values)
+
+
+def _chunk_bounds(values: pa.Array) -> list[int]:
+    """Where to cut an array into tasks of about CHUNK_ITEMS items (a list counts its elements)."""
+    if not pa.types.is_list(values.type):
+        return [*range(0, len(values), CHUNK_ITEMS), len(values)]
+    bounds, items = [0], 0
+    for i, length in enumerate(values.value_lengths().to_pylist(), start=1):
+        items += length or 0
+        if items >= CHUNK_ITEMS:
+            bounds.append(i)
+            items = 0
+    if bounds[-1] != len(values):
+        bounds.append(len(values))
+    return bounds
+
+
 def map_arrow(fn: Callable[[pa.Array], pa.Array], values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """`fn(values)` for an Arrow array, spread over worker processes when it is large; order is kept.
 
     Slices of the array go to the workers and Arrow arrays come back: both pickle as their buffers,
     so this process neither builds a Python object per value nor pickles one, and keeps its core
-    for DuckDB. `fn` must be a module-level function, as for `map_batch`.
+    for DuckDB. An array of lists (a batch of texts per value) is cut by the texts it holds, so
+    the tasks stay small however long its lists are. `fn` must be a module-level function, as for
+    `map_batch`.
     """
     workers = worker_count()
-    if workers == 1 or len(values) < MIN_PARALLEL_ITEMS:
-        return fn(values)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if workers == 1 or _item_count(values) < MIN_PARALLEL_ITEMS:
+        return fn(values)
+    bounds = _chunk_bounds(values)
     # a slice pickles its parent's whole buffers: concatenating it alone copies out its own values
-    chunks = [pa.concat_arrays([values.slice(i, CHUNK_ITEMS)]) for i in range(0, len(values), CHUNK_ITEMS)]
+    chunks = [
+        pa.concat_arrays([values.slice(start, end - start)]) for start, end in itertools.pairwise(bounds)
+    ]
     return pa.concat_arrays(list(_get_pool(workers).map(fn, chunks)))

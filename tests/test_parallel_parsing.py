@@ -122,3 +122,39 @@ def test_parse_page_over_workers_keeps_each_page_with_its_url(two_workers):
     assert layouts == ["study_page", "sourced_summary", "ctgov_classic", "veeva", "clinconnect"]
     for _, name, value in rows:
         assert json.loads(value) == json.loads(json.dumps(expected[name], ensure_ascii=False))
+
+
+def test_batches_of_texts_are_split_like_single_texts_and_cut_by_their_texts(two_workers):
+    """`split_criteria_batches`: a list of texts per value, cut into worker tasks by text count."""
+    samples = _sample_texts()
+    texts = [f"Inclusion Criteria:\n\n* Batch text {i}\n\n{samples[i % 11]}" for i in range(1300)]
+    texts[5] = None
+    con = duckdb.connect()
+    register_functions(con)
+    con.execute("create table t (i integer, text varchar)")
+    con.executemany("insert into t values (?, ?)", list(enumerate(texts)))
+    # batches of 100 texts, and one NULL batch: 14 values, 1,300 texts
+    rows = con.execute(
+        """
+        with batches as (
+            select i // 100 as batch, list(text order by i) as texts from t group by 1
+            union all select 99, null
+        )
+        select batch, texts, split_criteria_batches(texts) from batches order by batch
+        """
+    ).fetchall()
+
+    assert parallel._pool is not None, "1,300 texts in 14 values should have used the process pool"
+    assert [batch for batch, _, _ in rows] == [*range(13), 99]
+    assert rows[-1][2] is None
+    got = [criteria for _, _, split in rows[:-1] for criteria in split]
+    assert len(got) == 1300
+    assert got[5] == []
+    assert got == [split_criteria(text) for text in texts]
+    assert got[1299][0]["text"] == "Batch text 1299"
+    # 14 values holding 1,300 texts are cut into tasks of about CHUNK_ITEMS texts each
+    import pyarrow as pa
+
+    lists = pa.array([texts[i : i + 100] for i in range(0, 1300, 100)])
+    assert parallel._chunk_bounds(lists) == [0, 3, 6, 9, 12, 13]
+    assert parallel._chunk_bounds(pa.array(texts)) == [0, 256, 512, 768, 1024, 1280, 1300]

@@ -11,16 +11,10 @@ records as (
 
 ),
 
-record_texts as (
-
-    -- the texts' ids, to find their splits by row id in an incremental build
-    select md5(eligibility_text) as eligibility_text_id from records
-
-),
-
 texts as (
 
-    {{ rows_of(ref('int_eligibility_texts_split'), 'eligibility_text_id', 'record_texts') }}
+    -- the splits of these records' texts, found by row id in an incremental build
+    {{ rows_of(ref('int_eligibility_texts_split'), 'eligibility_text_id', 'records') }}
 
 ),
 
@@ -31,7 +25,7 @@ split as (
         unnest(texts.criteria) as item
 
     from records
-    inner join texts on md5(records.eligibility_text) = texts.eligibility_text_id
+    inner join texts on records.eligibility_text_id = texts.eligibility_text_id
 
 ),
 

@@ -2,6 +2,10 @@
     Every source's record in one shape, still as stated, keeping only the current version of each
     record (the one its source showed last, see int_record_versions): a record is one document of one
     source (one study file, one page URL).
+
+    The long texts (summary, description, eligibility: ~6 KB a record) stay in staging: writing them
+    again here and in int_trial_records_normalized took most of both models' time. trial_records
+    joins them back by document; the criteria split finds its text by `eligibility_text_id`.
 -#}
 with
 
@@ -29,8 +33,9 @@ ctgov as (
     select
         * exclude (
             healthy_volunteers, arm_groups_json, interventions_json, locations_json, central_contacts_json,
-            officials_json, outcomes_json, references_json
+            officials_json, outcomes_json, references_json, {{ record_texts() }}
         ),
+        md5(eligibility_text) as eligibility_text_id,
         healthy_volunteers::varchar as healthy_volunteers,
         'ctgov' as record_origin,
         null as layout,
@@ -46,8 +51,9 @@ pages as (
     select
         * exclude (
             arms_json, interventions_json, sites_json, contacts_json, officials_json, outcomes_json,
-            references_json
+            references_json, {{ record_texts() }}
         ),
+        md5(eligibility_text) as eligibility_text_id,
         'page' as record_origin,
         2 as source_precedence
 

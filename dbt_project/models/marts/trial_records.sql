@@ -13,6 +13,27 @@ records as (
 
 ),
 
+-- the long texts, which the cleaned layer leaves in staging, found by row id
+ctgov_studies as (
+
+    {{ rows_of(ref('stg_ctgov__studies'), 'document_id', 'records') }}
+
+),
+
+page_records as (
+
+    {{ rows_of(ref('stg_pages__records'), 'document_id', 'records') }}
+
+),
+
+texts as (
+
+    select document_id, {{ record_texts() }} from ctgov_studies
+    union all
+    select document_id, {{ record_texts() }} from page_records
+
+),
+
 site_counts as (
 
     select record_id, count(*) as sites_count
@@ -114,9 +135,9 @@ final as (
         records.observational_model,
         records.time_perspective,
         records.std_ages,
-        records.eligibility_text,
-        records.brief_summary,
-        records.detailed_description,
+        texts.eligibility_text,
+        texts.brief_summary,
+        texts.detailed_description,
         records.has_results,
         records.reference_pmids,
         records.related_nct_ids,
@@ -126,6 +147,7 @@ final as (
 
     from records
     inner join links on records.record_id = links.record_id
+    left join texts on records.document_id = texts.document_id
     left join arm_counts on records.record_id = arm_counts.record_id
     left join site_counts on records.record_id = site_counts.record_id
     left join intervention_counts on records.record_id = intervention_counts.record_id
