@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -270,31 +272,52 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
         )
         """
     )
-    (batches,) = con.execute("select coalesce(max(read_batch) + 1, 0) from documents_to_read").fetchone()
     prefix = str(raw_root) + "/"
-    for batch in range(batches):
-        paths = [
-            prefix + p
-            for (p,) in con.execute(
-                "select distinct payload_path from documents_to_read where read_batch = ?", [batch]
-            ).fetchall()
-        ]
-        con.execute(
-            f"""
-            insert into raw.documents by name
-            select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
-                   try(decode(blobs.content)) is not null as is_valid_utf8,
-                   {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
-                       as is_valid_json,
-                   try(decode(blobs.content)) as body
-            from read_blob(?) as blobs
-            join (select * from documents_to_read where read_batch = ?) as d
-                on d.payload_path = replace(blobs.filename, ?, '')
+    batches = [
+        paths
+        for (paths,) in con.execute(
+            """
+            select list(distinct ? || payload_path) from documents_to_read
+            group by read_batch order by read_batch
             """,
-            [paths, batch, prefix],
-        )
+            [prefix],
+        ).fetchall()
+    ]
+    # While DuckDB decodes, checks and compresses one batch, the disk reads the next: cold, the
+    # reads alone took about a third of a rebuild's load.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payload-readahead") as readahead:
+        for batch, paths in enumerate(batches):
+            if batch + 1 < len(batches):
+                readahead.submit(_read_ahead, batches[batch + 1])
+            con.execute(
+                f"""
+                insert into raw.documents by name
+                select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
+                       try(decode(blobs.content)) is not null as is_valid_utf8,
+                       {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
+                           as is_valid_json,
+                       try(decode(blobs.content)) as body
+                from read_blob(?) as blobs
+                join (select * from documents_to_read where read_batch = ?) as d
+                    on d.payload_path = replace(blobs.filename, ?, '')
+                """,
+                [paths, batch, prefix],
+            )
     _repair_invalid_utf8(con, raw_root)
     _load_api_pages(con, raw_root, load_id)
+
+
+def _read_ahead(paths: list[str]) -> None:
+    """Ask the kernel to start reading these files into the page cache, without waiting for it."""
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # the load itself reports a missing payload
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        finally:
+            os.close(fd)
 
 
 def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
