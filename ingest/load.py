@@ -309,6 +309,8 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
 
 def _read_ahead(paths: list[str]) -> None:
     """Ask the kernel to start reading these files into the page cache, without waiting for it."""
+    if not hasattr(os, "posix_fadvise"):  # not Linux: the load reads as it goes
+        return
     for path in paths:
         try:
             fd = os.open(path, os.O_RDONLY)
