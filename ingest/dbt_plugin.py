@@ -80,8 +80,9 @@ def _split_criteria_batches_vector(batches: pa.Array) -> pa.Array:
 _FUNCTIONS = (
     ("parse_page", _parse_page_vector, ["VARCHAR", "VARCHAR"], "VARCHAR"),
     ("split_criteria", _split_criteria_vector, ["VARCHAR"], CRITERIA_SQL_TYPE),
-    # DuckDB calls a function with 2,048 values and waits for its result: one text per value left
-    # the workers idle between calls. A batch of texts per value gives them ~130,000 texts a call.
+    # DuckDB calls a function with a vector of values (at most 2,048) and waits for its result: with
+    # one text per value the workers sat idle between many small calls. A batch of texts per value
+    # gives them tens of times more texts per call.
     ("split_criteria_batches", _split_criteria_batches_vector, ["VARCHAR[]"], f"{CRITERIA_SQL_TYPE}[]"),
 )
 
