@@ -28,24 +28,10 @@ new_texts as (
 
 ),
 
--- the texts themselves stay in staging (int_trial_records_unioned); found there by row id
-ctgov_studies as (
-
-    {{ rows_of(ref('stg_ctgov__studies'), 'document_id', 'new_texts') }}
-
-),
-
-page_records as (
-
-    {{ rows_of(ref('stg_pages__records'), 'document_id', 'new_texts') }}
-
-),
-
 staged_texts as (
 
-    select document_id, eligibility_text from ctgov_studies
-    union all
-    select document_id, eligibility_text from page_records
+    -- the texts themselves stay in staging (int_trial_records_unioned)
+    {{ staged_record_texts('new_texts', 'eligibility_text') }}
 
 ),
 

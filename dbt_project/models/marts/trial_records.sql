@@ -13,24 +13,10 @@ records as (
 
 ),
 
--- the long texts, which the cleaned layer leaves in staging, found by row id
-ctgov_studies as (
-
-    {{ rows_of(ref('stg_ctgov__studies'), 'document_id', 'records') }}
-
-),
-
-page_records as (
-
-    {{ rows_of(ref('stg_pages__records'), 'document_id', 'records') }}
-
-),
-
 texts as (
 
-    select document_id, {{ record_texts() }} from ctgov_studies
-    union all
-    select document_id, {{ record_texts() }} from page_records
+    -- the long texts, which the cleaned layer leaves in staging
+    {{ staged_record_texts('records') }}
 
 ),
 
