@@ -8,22 +8,32 @@ records as (
 
 ),
 
-sites as (
+parsed_sites as (
 
     select
-        records.document_id,
-        records.record_id,
-        site.ordinal as site_ordinal,
-        site.item
+        document_id,
+        record_id,
+        from_json(
+            sites_json,
+            '[{"facility": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR", "zip": "VARCHAR",
+               "country": "VARCHAR", "status": "VARCHAR"}]'
+        ) as items
 
-    from records,
-        unnest(
-            from_json(
-                records.sites_json,
-                '[{"facility": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR", "zip": "VARCHAR",
-                   "country": "VARCHAR", "status": "VARCHAR"}]'
-            )
-        ) with ordinality as site(item, ordinal)
+    from records
+
+),
+
+sites as (
+
+    -- unnested in the select list, beside its ordinal: a lateral join (`from records, unnest(...)`)
+    -- read every column of the documents and took two to three times as long at 500,000 studies
+    select
+        document_id,
+        record_id,
+        generate_subscripts(items, 1) as site_ordinal,
+        unnest(items) as item
+
+    from parsed_sites
 
 ),
 
