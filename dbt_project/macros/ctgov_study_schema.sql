@@ -1,9 +1,20 @@
 {#-
     The part of a ClinicalTrials.gov API v2 study (docs/ctg-oas-v2.yaml) that staging reads, as a
     json_transform schema. Scalars are read as VARCHAR and cast in the model, as the `->>` path
-    operators did; nested lists that other staging models unnest stay JSON.
+    operators did. The nested lists (arms, sites and their contacts, outcomes, ...) are read typed
+    in the same pass, for the models beside `stg_ctgov__studies` to unnest: kept as JSON text, they
+    were written out as text and parsed a second time by each of those models.
 -#}
 {% macro ctgov_study_schema() -%}
+{%- set person = {
+    "name": "VARCHAR",
+    "role": "VARCHAR",
+    "affiliation": "VARCHAR",
+    "phone": "VARCHAR",
+    "phoneExt": "VARCHAR",
+    "email": "VARCHAR",
+} -%}
+{%- set outcome = {"measure": "VARCHAR", "description": "VARCHAR", "timeFrame": "VARCHAR"} -%}
 {{ tojson({
     "hasResults": "VARCHAR",
     "protocolSection": {
@@ -52,14 +63,42 @@
             "stdAges": ["VARCHAR"],
         },
         "descriptionModule": {"briefSummary": "VARCHAR", "detailedDescription": "VARCHAR"},
-        "referencesModule": {"references": "JSON"},
-        "armsInterventionsModule": {"armGroups": "JSON", "interventions": "JSON"},
-        "contactsLocationsModule": {
-            "locations": "JSON",
-            "centralContacts": "JSON",
-            "overallOfficials": "JSON",
+        "referencesModule": {"references": [{"pmid": "VARCHAR", "type": "VARCHAR", "citation": "VARCHAR"}]},
+        "armsInterventionsModule": {
+            "armGroups": [
+                {"label": "VARCHAR", "type": "VARCHAR", "description": "VARCHAR", "interventionNames": ["VARCHAR"]}
+            ],
+            "interventions": [
+                {
+                    "type": "VARCHAR",
+                    "name": "VARCHAR",
+                    "description": "VARCHAR",
+                    "armGroupLabels": ["VARCHAR"],
+                    "otherNames": ["VARCHAR"],
+                }
+            ],
         },
-        "outcomesModule": "JSON",
+        "contactsLocationsModule": {
+            "locations": [
+                {
+                    "facility": "VARCHAR",
+                    "status": "VARCHAR",
+                    "city": "VARCHAR",
+                    "state": "VARCHAR",
+                    "zip": "VARCHAR",
+                    "country": "VARCHAR",
+                    "geoPoint": {"lat": "DOUBLE", "lon": "DOUBLE"},
+                    "contacts": [person],
+                }
+            ],
+            "centralContacts": [person],
+            "overallOfficials": [person],
+        },
+        "outcomesModule": {
+            "primaryOutcomes": [outcome],
+            "secondaryOutcomes": [outcome],
+            "otherOutcomes": [outcome],
+        },
     },
 }) }}
 {%- endmacro %}

@@ -32,8 +32,8 @@ ctgov as (
 
     select
         * exclude (
-            healthy_volunteers, arm_groups_json, interventions_json, locations_json, central_contacts_json,
-            officials_json, outcomes_json, references_json, {{ record_texts() }}
+            healthy_volunteers, arm_group_list, intervention_list, location_list, central_contact_list,
+            official_list, outcomes_module, reference_list, {{ record_texts() }}
         ),
         md5(eligibility_text) as eligibility_text_id,
         healthy_volunteers::varchar as healthy_volunteers,

@@ -8,20 +8,6 @@ studies as (
 
 ),
 
-parsed_arm_groups as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            arm_groups_json,
-            '[{"label": "VARCHAR", "type": "VARCHAR", "description": "VARCHAR", "interventionNames": ["VARCHAR"]}]'
-        ) as arms
-
-    from studies
-
-),
-
 arm_groups as (
 
     -- unnested in the select list, beside its ordinal: a lateral join (`from studies, unnest(...)`)
@@ -29,10 +15,10 @@ arm_groups as (
     select
         document_id,
         record_id,
-        generate_subscripts(arms, 1) as arm_ordinal,
-        unnest(arms) as arm
+        generate_subscripts(arm_group_list, 1) as arm_ordinal,
+        unnest(arm_group_list) as arm
 
-    from parsed_arm_groups
+    from studies
 
 ),
 

@@ -7,7 +7,7 @@ with
 studies as (
 
     -- only the columns used: this CTE is read three times, and DuckDB materialises such a CTE
-    select document_id, record_id, central_contacts_json, officials_json from {{ ref('stg_ctgov__studies') }}
+    select document_id, record_id, central_contact_list, official_list from {{ ref('stg_ctgov__studies') }}
     -- documents are immutable: unnest each one once, the night it arrives
     where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
 
@@ -20,21 +20,6 @@ sites as (
 
 ),
 
-parsed_central_contacts as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            central_contacts_json,
-            '[{"name": "VARCHAR", "role": "VARCHAR", "affiliation": "VARCHAR", "phone": "VARCHAR",
-               "phoneExt": "VARCHAR", "email": "VARCHAR"}]'
-        ) as items
-
-    from studies
-
-),
-
 central_contacts as (
 
     -- unnested in the select list, beside its ordinal: a lateral join (`from studies, unnest(...)`)
@@ -44,23 +29,8 @@ central_contacts as (
         record_id,
         'contact' as contact_kind,
         null::integer as site_ordinal,
-        generate_subscripts(items, 1) as contact_ordinal,
-        unnest(items) as item
-
-    from parsed_central_contacts
-
-),
-
-parsed_officials as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            officials_json,
-            '[{"name": "VARCHAR", "role": "VARCHAR", "affiliation": "VARCHAR", "phone": "VARCHAR",
-               "phoneExt": "VARCHAR", "email": "VARCHAR"}]'
-        ) as items
+        generate_subscripts(central_contact_list, 1) as contact_ordinal,
+        unnest(central_contact_list) as item
 
     from studies
 
@@ -73,26 +43,10 @@ officials as (
         record_id,
         'official' as contact_kind,
         null::integer as site_ordinal,
-        generate_subscripts(items, 1) as contact_ordinal,
-        unnest(items) as item
+        generate_subscripts(official_list, 1) as contact_ordinal,
+        unnest(official_list) as item
 
-    from parsed_officials
-
-),
-
-parsed_site_contacts as (
-
-    select
-        document_id,
-        record_id,
-        site_ordinal,
-        from_json(
-            contacts_json,
-            '[{"name": "VARCHAR", "role": "VARCHAR", "affiliation": "VARCHAR", "phone": "VARCHAR",
-               "phoneExt": "VARCHAR", "email": "VARCHAR"}]'
-        ) as items
-
-    from sites
+    from studies
 
 ),
 
@@ -103,10 +57,10 @@ site_contacts as (
         record_id,
         'site_contact' as contact_kind,
         site_ordinal,
-        generate_subscripts(items, 1) as contact_ordinal,
-        unnest(items) as item
+        generate_subscripts(contact_list, 1) as contact_ordinal,
+        unnest(contact_list) as item
 
-    from parsed_site_contacts
+    from sites
 
 ),
 

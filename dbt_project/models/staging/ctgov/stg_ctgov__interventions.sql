@@ -8,21 +8,6 @@ studies as (
 
 ),
 
-parsed_interventions as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            interventions_json,
-            '[{"type": "VARCHAR", "name": "VARCHAR", "description": "VARCHAR", "armGroupLabels": ["VARCHAR"],
-               "otherNames": ["VARCHAR"]}]'
-        ) as items
-
-    from studies
-
-),
-
 interventions as (
 
     -- unnested in the select list, beside its ordinal: a lateral join (`from studies, unnest(...)`)
@@ -30,10 +15,10 @@ interventions as (
     select
         document_id,
         record_id,
-        generate_subscripts(items, 1) as intervention_ordinal,
-        unnest(items) as item
+        generate_subscripts(intervention_list, 1) as intervention_ordinal,
+        unnest(intervention_list) as item
 
-    from parsed_interventions
+    from studies
 
 ),
 

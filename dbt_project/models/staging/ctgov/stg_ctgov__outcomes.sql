@@ -3,39 +3,22 @@ with
 studies as (
 
     -- only the columns used: this CTE is read three times, and DuckDB materialises such a CTE
-    select document_id, record_id, outcomes_json from {{ ref('stg_ctgov__studies') }}
+    select document_id, record_id, outcomes_module from {{ ref('stg_ctgov__studies') }}
     -- documents are immutable: unnest each one once, the night it arrives
     where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
 
 ),
 
-outcome_modules as (
-
-    -- the module parsed once into its three typed lists
-    select
-        document_id,
-        record_id,
-        from_json(
-            outcomes_json,
-            '{"primaryOutcomes": [{"measure": "VARCHAR", "description": "VARCHAR", "timeFrame": "VARCHAR"}],
-              "secondaryOutcomes": [{"measure": "VARCHAR", "description": "VARCHAR", "timeFrame": "VARCHAR"}],
-              "otherOutcomes": [{"measure": "VARCHAR", "description": "VARCHAR", "timeFrame": "VARCHAR"}]}'
-        ) as module
-
-    from studies
-
-),
-
 outcome_lists as (
 
-    select document_id, record_id, 'primary' as outcome_kind, module.primaryOutcomes as outcomes
-    from outcome_modules
+    select document_id, record_id, 'primary' as outcome_kind, outcomes_module.primaryOutcomes as outcomes
+    from studies
     union all
-    select document_id, record_id, 'secondary' as outcome_kind, module.secondaryOutcomes as outcomes
-    from outcome_modules
+    select document_id, record_id, 'secondary' as outcome_kind, outcomes_module.secondaryOutcomes as outcomes
+    from studies
     union all
-    select document_id, record_id, 'other' as outcome_kind, module.otherOutcomes as outcomes
-    from outcome_modules
+    select document_id, record_id, 'other' as outcome_kind, outcomes_module.otherOutcomes as outcomes
+    from studies
 
 ),
 

@@ -8,20 +8,6 @@ studies as (
 
 ),
 
-parsed_references_unnested as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            references_json,
-            '[{"pmid": "VARCHAR", "type": "VARCHAR", "citation": "VARCHAR"}]'
-        ) as items
-
-    from studies
-
-),
-
 references_unnested as (
 
     -- unnested in the select list, beside its ordinal: a lateral join (`from studies, unnest(...)`)
@@ -29,10 +15,10 @@ references_unnested as (
     select
         document_id,
         record_id,
-        generate_subscripts(items, 1) as reference_ordinal,
-        unnest(items) as item
+        generate_subscripts(reference_list, 1) as reference_ordinal,
+        unnest(reference_list) as item
 
-    from parsed_references_unnested
+    from studies
 
 ),
 

@@ -8,22 +8,6 @@ studies as (
 
 ),
 
-parsed_locations as (
-
-    select
-        document_id,
-        record_id,
-        from_json(
-            locations_json,
-            '[{"facility": "VARCHAR", "status": "VARCHAR", "city": "VARCHAR", "state": "VARCHAR",
-               "zip": "VARCHAR", "country": "VARCHAR", "geoPoint": {"lat": "DOUBLE", "lon": "DOUBLE"},
-               "contacts": "JSON"}]'
-        ) as sites
-
-    from studies
-
-),
-
 locations as (
 
     -- unnested in the select list, beside its ordinal: a lateral join (`from studies, unnest(...)`)
@@ -31,10 +15,10 @@ locations as (
     select
         document_id,
         record_id,
-        generate_subscripts(sites, 1) as site_ordinal,
-        unnest(sites) as site
+        generate_subscripts(location_list, 1) as site_ordinal,
+        unnest(location_list) as site
 
-    from parsed_locations
+    from studies
 
 ),
 
@@ -52,7 +36,7 @@ renamed as (
         site.status as status,
         site.geoPoint.lat as latitude,
         site.geoPoint.lon as longitude,
-        site.contacts as contacts_json
+        site.contacts as contact_list
 
     from locations
 

@@ -15,8 +15,8 @@ parsed as (
 
     -- One parse per body: json_transform reads the document once into a typed struct (a path
     -- operator per field would re-read the JSON text for every column). Values the schema does not
-    -- expect (an object where a string is due, a missing module) come back NULL; nested lists stay
-    -- JSON for the models beside this one to unnest.
+    -- expect (an object where a string is due, a missing module) come back NULL; nested lists come
+    -- back typed for the models beside this one to unnest.
     select
         *,
         json_transform(body, '{{ ctgov_study_schema() }}') as study
@@ -102,18 +102,21 @@ renamed as (
         study.protocolSection.descriptionModule.detailedDescription as detailed_description,
         study.hasResults::boolean as has_results,
         coalesce(
-            from_json(study.protocolSection.referencesModule.references -> '$[*].pmid', '["VARCHAR"]'),
+            list_filter(
+                list_transform(study.protocolSection.referencesModule.references, lambda reference: reference.pmid),
+                lambda pmid: pmid is not null
+            ),
             []
         ) as reference_pmids,
 
-        ---------- nested lists, unnested by the models beside this one
-        study.protocolSection.armsInterventionsModule.armGroups as arm_groups_json,
-        study.protocolSection.armsInterventionsModule.interventions as interventions_json,
-        study.protocolSection.contactsLocationsModule.locations as locations_json,
-        study.protocolSection.contactsLocationsModule.centralContacts as central_contacts_json,
-        study.protocolSection.contactsLocationsModule.overallOfficials as officials_json,
-        study.protocolSection.outcomesModule as outcomes_json,
-        study.protocolSection.referencesModule.references as references_json
+        ---------- nested lists, typed, unnested by the models beside this one
+        study.protocolSection.armsInterventionsModule.armGroups as arm_group_list,
+        study.protocolSection.armsInterventionsModule.interventions as intervention_list,
+        study.protocolSection.contactsLocationsModule.locations as location_list,
+        study.protocolSection.contactsLocationsModule.centralContacts as central_contact_list,
+        study.protocolSection.contactsLocationsModule.overallOfficials as official_list,
+        study.protocolSection.outcomesModule as outcomes_module,
+        study.protocolSection.referencesModule.references as reference_list
 
     from parsed
 
