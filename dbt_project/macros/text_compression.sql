@@ -1,0 +1,11 @@
+{#-
+    Compression for the models that write free text (see `x-long-texts` in dbt_project.yml): zstd
+    instead of DuckDB's automatic choice while the model writes, then the automatic choice again.
+-#}
+{% macro compress_long_texts() -%}
+    set force_compression = 'zstd'
+{%- endmacro %}
+
+{% macro compress_automatically() -%}
+    reset force_compression
+{%- endmacro %}
