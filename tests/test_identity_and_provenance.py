@@ -72,7 +72,9 @@ def warehouse(tmp_path_factory) -> Path:
     seeds = [p.as_uri() for p in sorted(PAGES.glob("*.txt"))]
     nights = [
         ("2026-11-19", seeds + [(tmp / n).as_uri() for n in first_night], False),
-        ("2026-11-20", seeds + [(tmp / n).as_uri() for n in {**first_night, **second_night}], True),
+        # the new page first: it is fetched before the unchanged pages it must outrank (the newest
+        # capture is the newest content, not the last fetch of a night)
+        ("2026-11-20", [(tmp / n).as_uri() for n in {**second_night, **first_night}] + seeds, True),
     ]
     for run_date, urls, with_registry in nights:
         sources = [{"name": "pages", "kind": "pages", "urls": urls}]

@@ -1,9 +1,13 @@
 {#-
     Which record wins a trial's field: ClinicalTrials.gov (API or bulk) before republished pages,
-    then the newest capture, then the record id so ties break the same way on every build.
+    then the newest capture, then the record id so ties break the same way on every build. The
+    newest capture is the record whose current content was first seen on the latest run date
+    (`captured_on`), and among those the one fetched last: a night re-fetches unchanged pages too,
+    and its fetches run side by side, so the fetch time alone would let an unchanged page seen
+    that night outrank a page first captured that night, depending on which fetch finished first.
 -#}
 {% macro record_precedence_order() -%}
-    case record_origin when 'ctgov' then 1 else 2 end, fetched_at desc, record_id
+    case record_origin when 'ctgov' then 1 else 2 end, captured_on desc, fetched_at desc, record_id
 {%- endmacro %}
 
 {#- The trial fields merged field by field from a trial's records (trials, provenance, conflicts). -#}
