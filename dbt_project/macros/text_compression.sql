@@ -1,5 +1,5 @@
 {#-
-    Compression for the models that write free text (see `x-long-texts` in dbt_project.yml): zstd
+    Compression for the models that write free text (the anchor `&long_texts` in dbt_project.yml): zstd
     instead of DuckDB's automatic choice while the model writes, then the automatic choice again.
 -#}
 {% macro compress_long_texts() -%}

@@ -24,8 +24,8 @@ parsed_interventions as (
 
 interventions as (
 
-    -- unnested in the select list, beside its ordinal: a lateral join (`from records, unnest(...)`)
-    -- read every column of the documents and took two to three times as long at 500,000 studies
+    -- unnested in the select list, beside its ordinal, as in the ClinicalTrials.gov staging models
+    -- (a lateral join, `from records, unnest(...)`, read every column of every record)
     select
         document_id,
         record_id,
