@@ -13,6 +13,12 @@ the number of files rather than with Python loops.
   bulk download's manifest alone is 320 MB at 500,000 studies).
 - Every load that adds manifests gets the next `load_id`, stamped on its manifests, sightings and
   documents: dbt rebuilds only the records sighted in loads after the last build (`raw.build_log`).
+- A load is done when its manifests are stored. The payloads are stored first, several batches at
+  once, each batch committed on its own connection (one transaction for the whole load compressed
+  and wrote them on one core); the fetches, sightings and manifests follow in one transaction. A
+  load that stops before that leaves documents whose `load_id` no manifest has: the next load
+  deletes them before anything else, then stores them again. dbt never runs after a failed load
+  (the DAG's tasks and `trialwh refresh` stop there).
 """
 
 from __future__ import annotations
@@ -20,13 +26,17 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from ingest.settings import connect_build_file
+from ingest.settings import BUILD_ROW_GROUP_SIZE, connect_build_file
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +147,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
     candidates = {str(p.relative_to(raw_root)): p for p in manifest_paths(raw_root, up_to)}
     with connect_build_file(db_path) as con:
         ensure_schema(con)
+        discarded = _discard_unfinished_load(con)
         loaded, unchanged = set(), set()
         for relpath, digest, size, mtime_ns in con.execute(
             "select manifest_path, manifest_sha256, file_size, file_mtime_ns from raw.manifests"
@@ -156,10 +167,14 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
         before = _counts(con)
         load_id = None
         if pending:
-            con.begin()  # all pending manifests or nothing: a crash mid-load leaves raw as it was
             (load_id,) = con.execute("select coalesce(max(load_id), 0) + 1 from raw.manifests").fetchone()
-            _load_fetches(con, [path for path, _, _, _ in pending.values()])
-            _load_documents(con, raw_root, load_id)
+            _read_fetches(con, [path for path, _, _, _ in pending.values()])
+            _store_payloads(con, raw_root, load_id)  # committed batch by batch, not yet part of raw
+            con.begin()  # the rest of the load, and the manifests that make it done, or nothing
+            _insert_fetches(con)
+            _insert_sightings(con, "single_sightings")
+            _repair_invalid_utf8(con, raw_root)
+            _load_api_pages(con, raw_root, load_id)
             con.executemany(
                 """
                 insert into raw.manifests (
@@ -192,6 +207,7 @@ def load_pending(db_path: Path, raw_root: Path, up_to: date | None = None) -> di
         "documents_added": after["documents"] - before["documents"],
         "documents_total": after["documents"],
         "invalid_utf8_documents": after["invalid_utf8"],
+        "unfinished_documents_discarded": discarded,
     }
     log.info("loaded raw snapshots: %s", summary)
     return summary
@@ -208,7 +224,20 @@ def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {"fetches": fetches, "documents": documents, "invalid_utf8": invalid}
 
 
-def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None:
+def _discard_unfinished_load(con: duckdb.DuckDBPyConnection) -> int:
+    """Delete the documents of a load that stopped before storing its manifests (see the module)."""
+    (discarded,) = con.execute(
+        """
+        delete from raw.documents
+        where load_id > (select coalesce(max(load_id), 0) from raw.manifests)
+        """
+    ).fetchone()
+    if discarded:
+        log.warning("discarded %d documents of a load that did not finish; they are loaded again", discarded)
+    return discarded
+
+
+def _read_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None:
     columns = ", ".join(f"'{name}': '{kind}'" for name, kind in MANIFEST_COLUMNS.items())
     con.execute(
         f"""
@@ -220,6 +249,9 @@ def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None
         """,
         [[str(p) for p in manifests]],
     )
+
+
+def _insert_fetches(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """
         insert into raw.fetches by name
@@ -229,25 +261,36 @@ def _load_fetches(con: duckdb.DuckDBPyConnection, manifests: list[Path]) -> None
     )
 
 
-# Payloads are read this many files at a time, so memory stays flat however large the night is.
-READ_BATCH_FILES = 5_000
-# DuckDB's `read_blob` reads its list of files on one thread, so a batch is read as this many lists,
-# one scan each, and the insert decodes, checks and compresses on as many threads (at 500,000
-# studies: 81.5 s of inserts on one core became 67.5 s).
-READ_STREAMS = 2
+# Payloads are stored this many files at a time, one transaction each: a batch fills one row group
+# of the build file, which DuckDB compresses and writes on the batch's own thread.
+READ_BATCH_FILES = BUILD_ROW_GROUP_SIZE
 
 DOCUMENT_COLUMNS = """
     document_id, fetch_id, source_name, source_kind, url, document_key, run_date, fetched_at, http_status,
     content_type, sha256, content_sha256, bytes, payload_path, payload_format
 """
+_BATCH_INSERT = f"""
+    insert into raw.documents by name
+    select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
+           try(decode(blobs.content)) is not null as is_valid_utf8,
+           {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
+               as is_valid_json,
+           try(decode(blobs.content)) as body
+    from read_blob(?) as blobs
+    join batch_documents as d on d.payload_path = replace(blobs.filename, ?, '')
+"""
 
 
-def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int) -> None:
-    """One document per page or study payload; API pages are exploded into one document per study.
+def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int) -> None:
+    """One document per page or study payload not stored before, several batches at once.
 
     A page or study file's document id follows from its manifest row alone (source, key, content
     hash), so payloads already held are never read again: a night that re-fetches an unchanged bulk
-    download only adds sightings.
+    download only adds sightings. Each batch is read, checked and written by its own connection
+    and committed on its own (see the module: the documents count once the manifests are stored).
+    DuckDB's `read_blob` reads its list of files on one thread and a single transaction compressed
+    every row group at its commit on one core; one batch per core keeps both cores busy (at 500,000
+    studies, BENCHMARKS.md item 42).
     """
     con.execute(
         """
@@ -261,9 +304,6 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
         """,
         [load_id],
     )
-    _insert_sightings(con, "single_sightings")
-    # Each document is read in the batch of its file: a batch joins its blobs only to its own
-    # documents, not to every document of the load (at 500,000 studies, a hash table per batch).
     con.execute(
         f"""
         create or replace temp table documents_to_read as
@@ -287,29 +327,35 @@ def _load_documents(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
             [prefix],
         ).fetchall()
     ]
-    # While DuckDB decodes, checks and compresses one batch, the disk reads the next: cold, the
-    # reads alone took about a third of a rebuild's load.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payload-readahead") as readahead:
-        for batch, paths in enumerate(batches):
-            if batch + 1 < len(batches):
-                readahead.submit(_read_ahead, batches[batch + 1])
-            streams = [s for s in (paths[i::READ_STREAMS] for i in range(READ_STREAMS)) if s]
-            con.execute(
-                f"""
-                insert into raw.documents by name
-                select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
-                       try(decode(blobs.content)) is not null as is_valid_utf8,
-                       {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
-                           as is_valid_json,
-                       try(decode(blobs.content)) as body
-                from ({" union all ".join(["select * from read_blob(?)"] * len(streams))}) as blobs
-                join (select * from documents_to_read where read_batch = ?) as d
-                    on d.payload_path = replace(blobs.filename, ?, '')
-                """,
-                [*streams, batch, prefix],
-            )
-    _repair_invalid_utf8(con, raw_root)
-    _load_api_pages(con, raw_root, load_id)
+    [(database, threads)] = con.execute("select current_database(), current_setting('threads')").fetchall()
+    workers = max(1, min(int(threads), len(batches)))
+
+    def store(batch: int, documents: pa.Table) -> None:
+        with con.cursor() as cursor:  # a connection of its own: its own transaction
+            cursor.execute(f'use "{database}"')
+            cursor.register("batch_documents", documents)
+            cursor.execute(_BATCH_INSERT, [batches[batch], prefix])
+
+    # While the batches in flight are stored, the disk reads the next one: cold, the reads alone took
+    # about a third of a rebuild's load.
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="payload-readahead") as readahead,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="payload-store") as storing,
+    ):
+        in_flight: list[Future] = []
+        for batch in range(len(batches)):
+            if batch + workers < len(batches):
+                readahead.submit(_read_ahead, batches[batch + workers])
+            if len(in_flight) == workers:  # bounded: memory stays flat however large the load is
+                in_flight.pop(0).result()
+            # the batch's manifest rows, handed over as Arrow: other connections see no temp table
+            documents = con.sql(
+                "select * exclude (read_batch) from documents_to_read where read_batch = $batch",
+                params={"batch": batch},
+            ).to_arrow_table()
+            in_flight.append(storing.submit(store, batch, documents))
+        for future in in_flight:
+            future.result()
 
 
 def _read_ahead(paths: list[str]) -> None:

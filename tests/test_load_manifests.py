@@ -68,21 +68,22 @@ def test_a_manifest_is_read_again_only_when_it_was_rewritten(tmp_path: Path) -> 
     assert query(db, "select load_id, rows_count from raw.manifests order by load_id") == [(1, 1), (2, 2)]
 
 
-def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_path: Path) -> None:
-    """More files than one read batch, and more documents than one raw row group: every payload
-    lands on its own manifest row, and raw.documents is stored in row groups of BUILD_ROW_GROUP_SIZE."""
+def test_a_load_of_many_files_stores_them_in_batches_of_one_row_group(tmp_path: Path) -> None:
+    """More files than two read batches: every payload lands on its own manifest row, and each batch,
+    stored by its own connection, is a row group of BUILD_ROW_GROUP_SIZE documents."""
     from ingest import load
     from ingest.settings import BUILD_ROW_GROUP_SIZE
 
     raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
     store = SnapshotStore(raw)
-    count = BUILD_ROW_GROUP_SIZE + 1_000
-    assert count > 2 * load.READ_BATCH_FILES
+    assert load.READ_BATCH_FILES == BUILD_ROW_GROUP_SIZE
+    count = 2 * load.READ_BATCH_FILES + 1_000
     rows = [_row(store, f"t{i}", f"Trial {i}\nNCT{i:08d}") for i in range(count)]
     store.write_manifest("site", DAY, rows)
 
     loaded = load_pending(db, raw)
     assert (loaded["documents_added"], loaded["documents_total"]) == (count, count)
+    assert loaded["unfinished_documents_discarded"] == 0
     # each body joined to its own manifest row, across batch boundaries
     mismatched = query(
         db,
@@ -96,10 +97,43 @@ def test_a_load_of_many_files_reads_them_in_batches_into_small_row_groups(tmp_pa
     ]
     groups = query(
         db,
-        "select row_group_id, max(count) from pragma_storage_info('raw.documents')"
-        " where column_name = 'body' group by 1 order by 1",
+        "select max(count) from pragma_storage_info('raw.documents')"
+        " where column_name = 'body' group by row_group_id order by 1",
     )
-    assert groups == [(0, BUILD_ROW_GROUP_SIZE), (1, 1_000)]
+    assert groups == [(1_000,), (BUILD_ROW_GROUP_SIZE,), (BUILD_ROW_GROUP_SIZE,)]
+
+
+def test_a_load_that_stops_before_its_manifests_is_discarded_and_done_again(tmp_path: Path) -> None:
+    """Payload batches are committed one by one, but a load is done only with its manifests: one that
+    stopped in between (here: its first half run alone) stored no fetch, sighting or manifest, and
+    the next load deletes its documents and loads them again."""
+    from ingest import load
+    from ingest.settings import connect_build_file
+
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    count = load.READ_BATCH_FILES + 10
+    rows = [_row(store, f"t{i}", f"Trial {i}\nNCT{i:08d}") for i in range(count)]
+    manifest = raw / store.write_manifest("site", DAY, rows)
+    with connect_build_file(db) as con:
+        load.ensure_schema(con)
+        load._read_fetches(con, [manifest])
+        load._store_payloads(con, raw, load_id=1)
+    stored = (
+        "select (select count(*) from raw.documents), (select list(distinct load_id) from raw.documents),"
+        " (select count(*) from raw.fetches), (select count(*) from raw.sightings),"
+        " (select count(*) from raw.manifests)"
+    )
+    assert query(db, stored) == [(count, [1], 0, 0, 0)]
+
+    loaded = load_pending(db, raw)
+    assert loaded["unfinished_documents_discarded"] == count
+    assert (loaded["load_id"], loaded["documents_added"], loaded["documents_total"]) == (1, count, count)
+    assert query(db, stored) == [(count, [1], count, count, 1)]
+    assert query(db, "select count(distinct document_id) from raw.documents") == [(count,)]
+    # a finished load is never discarded
+    assert load_pending(db, raw)["unfinished_documents_discarded"] == 0
+    assert query(db, stored) == [(count, [1], count, count, 1)]
 
 
 def test_study_payloads_are_checked_for_json_once_as_they_are_stored(tmp_path: Path) -> None:
