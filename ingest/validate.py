@@ -52,6 +52,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -287,6 +288,102 @@ def _release_batches(datasource: Any) -> None:
 # --------------------------------------------------------------------------------------------------
 # Reading a suite's relation
 
+# Relations with more rows than this are not read while another one this large is in memory (at
+# 500,000 studies `criteria` has 12 M rows, `sites` 6.8 M; GX holds several copies of a frame).
+READ_BESIDE_MAX_ROWS = 2_000_000
+
+
+@dataclass
+class _SuiteRead:
+    """What a suite validates, read on the reading thread: its frame, or why it could not be read."""
+
+    frame: pd.DataFrame | None = None
+    columns: list[str] = field(default_factory=list)
+    table_rows: int | None = None
+    rows: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+def _read_suite(
+    db_path: Path,
+    definition: SuiteDefinition,
+    count_table: bool,
+    changed_since_load_id: int | None,
+    changes_db: Path | None,
+) -> _SuiteRead:
+    """The frame of a suite's query (scoped to the changed rows), and the mart's row count if asked.
+
+    A connection per suite: DuckDB keeps what a query used (the sort and hash tables of `criteria`,
+    GBs at scale) until its database is closed, and that would otherwise sit beside every later
+    frame and GX's copies of it. The result is turned into a frame only after the close, so what
+    DuckDB held and the frame never add up either.
+    """
+    import duckdb
+
+    started = time.monotonic()
+    with _connect_read_only(db_path) as con:
+        try:
+            links = CHANGED_LINKS
+            if changes_db is not None:
+                con.execute(f"attach '{changes_db}' as {CHANGES_CATALOG} (read_only)")
+                links = f"{CHANGES_CATALOG}.{CHANGED_LINKS}"
+            query = scoped_sql(definition, changed_since_load_id, links)
+            fetched, columns = _read_relation(con, definition, query)
+            table_rows = (
+                con.execute(f"select count(*) from {definition.table}").fetchone()[0] if count_table else None
+            )
+        except duckdb.Error as exc:
+            logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
+            return _SuiteRead(error=f"{type(exc).__name__}: {exc}", seconds=time.monotonic() - started)
+    frame = _suite_frame(fetched, definition)
+    del fetched
+    missing_keys = [key for key in definition.row_keys if key not in frame.columns]
+    if missing_keys:
+        return _SuiteRead(
+            error=f"row key columns missing from the query: {missing_keys}",
+            seconds=time.monotonic() - started,
+        )
+    return _SuiteRead(
+        frame=frame,
+        columns=columns,
+        table_rows=table_rows,
+        rows=len(frame),
+        seconds=time.monotonic() - started,
+    )
+
+
+def _reading_order(db_path: Path, definitions: Sequence[SuiteDefinition]) -> tuple[list[int], dict[str, int]]:
+    """The suites' order of reading, and DuckDB's estimate of each table's rows.
+
+    The largest relation comes first (read while GX is imported), then the suites that run the most
+    expectations: a large relation is then read while GX spends long on a small one (at 500,000
+    studies `sites` is read while `trials` is validated).
+    """
+    import duckdb
+
+    sizes: dict[str, int] = {}
+    with contextlib.suppress(duckdb.Error), _connect_read_only(db_path) as con:
+        sizes = {
+            f"{schema}.{table}": rows
+            for schema, table, rows in con.execute(
+                "select schema_name, table_name, estimated_size from duckdb_tables()"
+            ).fetchall()
+        }
+    order = list(range(len(definitions)))
+    if not order:
+        return order, sizes
+    largest = max(order, key=lambda index: sizes.get(definitions[index].table, 0))
+    rest = sorted(
+        (index for index in order if index != largest), key=lambda i: -len(definitions[i].expectations)
+    )
+    return [largest, *rest], sizes
+
+
+def _may_read_beside(validated_rows: int, following_rows: int) -> bool:
+    """Whether the next suite may be read while GX validates a frame: not when both are large."""
+    return min(validated_rows, following_rows) <= READ_BESIDE_MAX_ROWS
+
 
 def _referenced_columns(expectation: dict[str, Any]) -> list[str] | None:
     """The columns whose values an expectation reads; None when that cannot be told from its kwargs."""
@@ -517,7 +614,6 @@ def validate_warehouse(
     fails (missing table or column) is reported as failed with its `error`; a suite file that is not
     valid raises SuiteDefinitionError before anything is read or written.
     """
-    import duckdb
     import pandas as pd
 
     started = time.monotonic()
@@ -527,11 +623,22 @@ def validate_warehouse(
         raise FileNotFoundError(f"warehouse file not found: {db_path}")
 
     definitions = load_suite_definitions(expectations_dir)
+    scoped = changed_since_load_id is not None and changed_since_load_id >= 0
+    parts = [_split_suite(definition, scoped=scoped) for definition in definitions]
+    changes = Path(changes_db) if scoped and changes_db is not None and Path(changes_db) != db_path else None
+    order, table_rows = _reading_order(db_path, definitions)
+
+    def read(index: int) -> _SuiteRead:
+        counted = parts[index][2] is not None
+        return _read_suite(db_path, definitions[index], counted, changed_since_load_id, changes)
+
+    # Suites are read one ahead, on a thread, while GX is imported and while it validates the suite
+    # before (DuckDB and Arrow work without the GIL); never two large relations at once.
+    reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="suite-read")
+    pending = reading.submit(read, order[0]) if order else None
     gx = _import_gx()
     from great_expectations.core.run_identifier import RunIdentifier
 
-    scoped = changed_since_load_id is not None and changed_since_load_id >= 0
-    parts = [_split_suite(definition, scoped=scoped) for definition in definitions]
     gx_suites = [
         tuple(part and _build_expectation_suite(gx, part) for part in suite_parts) for suite_parts in parts
     ]
@@ -546,58 +653,41 @@ def validate_warehouse(
     def run(part: SuiteDefinition, gx_suite, frame: pd.DataFrame) -> Any:
         return _run_suite(gx, context, datasource, part, gx_suite, frame, gx_run_id)
 
-    suite_summaries: list[dict[str, Any]] = []
-    with _without_batch_fingerprint():
-        for definition, (values, names, whole_table), (gx_values, gx_names, gx_whole) in zip(
-            definitions, parts, gx_suites, strict=True
-        ):
+    summaries: dict[int, dict[str, Any]] = {}
+    with reading, _without_batch_fingerprint():
+        for position, index in enumerate(order):
+            definition = definitions[index]
+            (values, names, whole_table), (gx_values, gx_names, gx_whole) = parts[index], gx_suites[index]
             suite_started = time.monotonic()
-            # A connection per suite: DuckDB keeps what a query used (the sort and hash tables of
-            # `criteria`, GBs at scale) until its database is closed, and that would otherwise sit
-            # beside every later frame and GX's copies of it. The result is turned into a frame only
-            # after the close, so what DuckDB held and the frame never add up either.
-            with _connect_read_only(db_path) as con:
-                try:
-                    links = CHANGED_LINKS
-                    if scoped and changes_db is not None and Path(changes_db) != db_path:
-                        con.execute(f"attach '{changes_db}' as {CHANGES_CATALOG} (read_only)")
-                        links = f"{CHANGES_CATALOG}.{CHANGED_LINKS}"
-                    query = scoped_sql(definition, changed_since_load_id, links)
-                    fetched, columns = _read_relation(con, definition, query)
-                    table_rows = (
-                        con.execute(f"select count(*) from {definition.table}").fetchone()[0]
-                        if whole_table
-                        else None
-                    )
-                except duckdb.Error as exc:
-                    logger.error("suite %s: reading %s failed: %s", definition.name, definition.table, exc)
-                    suite_summaries.append(_error_summary(definition, f"{type(exc).__name__}: {exc}"))
-                    continue
-            frame = _suite_frame(fetched, definition)
-            del fetched
-            missing_keys = [key for key in definition.row_keys if key not in frame.columns]
-            if missing_keys:
+            suite_read = pending.result()
+            pending = None
+            following = order[position + 1] if position + 1 < len(order) else None
+            if following is not None and _may_read_beside(
+                suite_read.rows, table_rows.get(definitions[following].table, 0)
+            ):
+                pending = reading.submit(read, following)
+            if suite_read.error is not None:
+                summaries[index] = _error_summary(definition, suite_read.error)
+            else:
+                frame, suite_read.frame = suite_read.frame, None
+                result = run(values, gx_values, frame)
+                rows = len(frame)
                 del frame
-                suite_summaries.append(
-                    _error_summary(definition, f"row key columns missing from the query: {missing_keys}")
-                )
-                continue
-
-            result = run(values, gx_values, frame)
-            rows = len(frame)
-            del frame
-            _release_batches(datasource)
-            summary = _suite_summary(definition, result, rows=rows)
-            if names is not None:
-                named = pd.DataFrame(columns=columns)  # the query's columns, no rows
-                _add_part(summary, _suite_summary(names, run(names, gx_names, named), rows=0))
-            if whole_table is not None:
-                counted = pd.DataFrame(index=pd.RangeIndex(table_rows))
-                whole = run(whole_table, gx_whole, counted)
-                _add_part(summary, _suite_summary(whole_table, whole, rows=table_rows))
-                summary["table_rows"] = table_rows
-            summary["seconds"] = round(time.monotonic() - suite_started, 3)
-            suite_summaries.append(summary)
+                _release_batches(datasource)
+                summary = _suite_summary(definition, result, rows=rows)
+                if names is not None:
+                    named = pd.DataFrame(columns=suite_read.columns)  # the query's columns, no rows
+                    _add_part(summary, _suite_summary(names, run(names, gx_names, named), rows=0))
+                if whole_table is not None:
+                    counted = pd.DataFrame(index=pd.RangeIndex(suite_read.table_rows))
+                    whole = run(whole_table, gx_whole, counted)
+                    _add_part(summary, _suite_summary(whole_table, whole, rows=suite_read.table_rows))
+                    summary["table_rows"] = suite_read.table_rows
+                summary["seconds"] = round(time.monotonic() - suite_started + suite_read.seconds, 3)
+                summaries[index] = summary
+            if pending is None and following is not None:
+                pending = reading.submit(read, following)
+    suite_summaries = [summaries[index] for index in range(len(definitions))]
 
     docs = context.build_data_docs(site_names=[DATA_DOCS_SITE_NAME])
     data_docs_index = report_dir / "index.html"

@@ -701,15 +701,27 @@ def test_batch_fingerprint_is_skipped_and_the_gx_constant_restored(good_run):
     assert pandas_execution_engine.HASH_THRESHOLD == 1e9
 
 
-def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypatch):
+@pytest.mark.parametrize("beside_max_rows", [0, validate_module.READ_BESIDE_MAX_ROWS])
+def test_suites_are_read_one_ahead_never_two_large_frames_at_once(tmp_path, monkeypatch, beside_max_rows):
+    """The next suite is read while GX validates the one before, unless both have more rows than
+    READ_BESIDE_MAX_ROWS; the largest relation is read first; each connection closes before its frame
+    is built, and every frame is released once its suite is validated."""
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
-    frames: list[tuple[str, weakref.ref]] = []
-    alive_at_next_read: dict[str, list[str]] = {}
+    monkeypatch.setattr(validate_module, "READ_BESIDE_MAX_ROWS", beside_max_rows)
+    with duckdb.connect(str(db), read_only=True) as con:
+        table_rows = {
+            f"{schema}.{table}": rows
+            for schema, table, rows in con.execute(
+                "select schema_name, table_name, estimated_size from duckdb_tables()"
+            ).fetchall()
+        }
+    frames: list[tuple[str, int, weakref.ref]] = []
+    reads: list[tuple[str, list[tuple[str, int]]]] = []  # suite read, and the frames alive then
     read_relation, suite_frame = validate_module._read_relation, validate_module._suite_frame
     closed_before_conversion: list[bool] = []
 
     def recording_read(con, definition, sql=None):
-        alive_at_next_read[definition.name] = [name for name, ref in frames if ref() is not None]
+        reads.append((definition.name, [(name, rows) for name, rows, ref in frames if ref() is not None]))
         fetched, columns = read_relation(con, definition, sql)
         connections.append(con)
         return fetched, columns
@@ -720,16 +732,34 @@ def test_each_suite_frame_is_released_before_the_next_is_read(tmp_path, monkeypa
             connections[-1].execute("select 1")
         closed_before_conversion.append(True)
         frame = suite_frame(fetched, definition)
-        frames.append((definition.name, weakref.ref(frame)))
+        frames.append((definition.name, len(frame), weakref.ref(frame)))
         return frame
 
     connections: list[duckdb.DuckDBPyConnection] = []
     monkeypatch.setattr(validate_module, "_read_relation", recording_read)
     monkeypatch.setattr(validate_module, "_suite_frame", recording_frame)
     report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
-    assert len(frames) == len(report.summary["suites"]) == len(closed_before_conversion) == 8
-    assert alive_at_next_read == {name: [] for name, _ in frames}
-    assert [name for name, ref in frames if ref() is not None] == []
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert len(frames) == len(suites) == len(closed_before_conversion) == 8
+    # the report lists the suites in their files' order, whatever the order of reading
+    assert list(suites) == sorted(suites)
+    # the largest relation of this warehouse is read first, while GX is imported
+    assert reads[0][0] == "trial_links"
+    assert max(table_rows.items(), key=lambda item: item[1]) == ("marts.trial_links", 12)
+    for name, alive in reads:
+        for _, rows in alive:
+            assert min(rows, table_rows[suites[name]["table"]]) <= beside_max_rows, (name, alive)
+    read_beside = [name for name, alive in reads if alive]
+    if beside_max_rows:
+        assert len(read_beside) == 7  # every suite but the first was read beside its predecessor
+    else:
+        # only beside an empty frame or before an empty table (here: trial_history's frame is empty)
+        assert all(
+            table_rows[suites[name]["table"]] == 0 or all(rows == 0 for _, rows in alive)
+            for name, alive in reads
+            if alive
+        )
+    assert [name for name, _, ref in frames if ref() is not None] == []
 
 
 def _changes_db(path: Path, changed: dict[str, tuple[str, list[str]]]) -> Path:
