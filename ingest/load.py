@@ -356,6 +356,20 @@ def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
             in_flight.append(storing.submit(store, batch, documents))
         for future in in_flight:
             future.result()
+    # `read_blob` skips a listed file that is not there: a payload the manifest names but the raw
+    # store lost would otherwise leave its sightings pointing at no document
+    missing = con.execute(
+        """
+        select count(*), list(payload_path order by payload_path)[:5] from documents_to_read r
+        where not exists (select 1 from raw.documents d where d.document_id = r.document_id)
+        """
+    ).fetchall()
+    [(count, examples)] = missing
+    if count:
+        raise FileNotFoundError(
+            f"{count} payload file(s) named by the manifests are missing from {raw_root}, e.g. {examples}; "
+            "nothing of this load was published (the next load discards what it stored)"
+        )
 
 
 def _read_ahead(paths: list[str]) -> None:

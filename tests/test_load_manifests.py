@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingest.load import load_pending
 from ingest.snapshots import SnapshotStore
@@ -134,6 +135,35 @@ def test_a_load_that_stops_before_its_manifests_is_discarded_and_done_again(tmp_
     # a finished load is never discarded
     assert load_pending(db, raw)["unfinished_documents_discarded"] == 0
     assert query(db, stored) == [(count, [1], count, count, 1)]
+
+
+def test_a_payload_missing_from_the_raw_store_stops_the_load_with_its_path(tmp_path: Path) -> None:
+    """DuckDB's read_blob skips a listed file that is not there; the load names it instead of storing
+    sightings of a document it never stored, and publishes nothing of that load."""
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    rows = [_row(store, key, f"Trial {key}\nNCT0000000{n}") for n, key in enumerate("abc", start=1)]
+    store.write_manifest("site", DAY, rows)
+    lost = raw / rows[1]["payload_path"]
+    kept = lost.read_bytes()
+    lost.unlink()
+
+    with pytest.raises(FileNotFoundError, match=f"1 payload file.*{rows[1]['payload_path']}"):
+        load_pending(db, raw)
+    stored = (
+        "select (select count(*) from raw.documents), (select count(*) from raw.fetches),"
+        " (select count(*) from raw.sightings), (select count(*) from raw.manifests)"
+    )
+    # the two found are stored, unfinished: no fetch, sighting or manifest
+    assert query(db, stored) == [(2, 0, 0, 0)]
+
+    lost.write_bytes(kept)  # fetched again: the store is content-addressed, the same path
+    loaded = load_pending(db, raw)
+    assert (loaded["unfinished_documents_discarded"], loaded["documents_added"]) == (2, 3)
+    assert query(db, stored) == [(3, 3, 3, 1)]
+    assert query(db, "select body from raw.documents where document_key = 'https://example.org/b'") == [
+        ("Trial b\nNCT00000002",)
+    ]
 
 
 def test_study_payloads_are_checked_for_json_once_as_they_are_stored(tmp_path: Path) -> None:
