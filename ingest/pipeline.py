@@ -202,6 +202,7 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     os.environ.update(dbt_env(warehouse_dir))
     plan = plan_transform(warehouse_dir)
     project = str(settings.DBT_PROJECT_DIR)
+    _forget_other_checkouts_parse(paths.dbt_target, project)
     args = [
         "build",
         "--project-dir",
@@ -235,6 +236,20 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     if not select:
         record_transform(warehouse_dir, plan["through_load_id"])
     return {"dbt": statuses, "threads": threads, **plan}
+
+
+def _forget_other_checkouts_parse(target: Path, project: str) -> None:
+    """Drop dbt's partial-parse file when it was written by a checkout in another folder.
+
+    The file keeps each node's absolute path, and dbt reuses it whatever folder the project is in now:
+    after a new release in a new folder, the seeds were looked for in the old one and the build
+    failed. The folder that wrote it is kept beside it.
+    """
+    marker = target / "partial_parse.project_dir"  # none: written before the marker existed
+    if not marker.is_file() or marker.read_text(encoding="utf-8") != project:
+        (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    marker.write_text(project, encoding="utf-8")
 
 
 FULL_BUILD_DBT_THREADS = 1

@@ -153,3 +153,28 @@ def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, co
             [{"trial_id": "NCT99999991", "nct_id": "NCT99999991", "value": False}],
         ),
     }
+
+
+def test_a_warehouse_last_built_from_another_checkout_builds_from_this_one(tmp_path):
+    """dbt's partial-parse file (in the warehouse's `build/dbt_target`) holds the project's paths:
+    reused by a checkout in another folder (a new release, a removed worktree), dbt looked for the
+    seeds in the old folder and the night failed."""
+    import shutil
+    import subprocess
+
+    from ingest import pipeline, settings
+    from tests.conftest import BIN, airflow_env
+
+    warehouse = tmp_path / "warehouse"
+    other = tmp_path / "old-release" / "dbt_project"
+    shutil.copytree(settings.DBT_PROJECT_DIR, other, ignore=shutil.ignore_patterns("target", "logs"))
+    target = pipeline.warehouse_paths(warehouse).dbt_target
+    parse = [BIN / "dbt", "parse", "--project-dir", other, "--profiles-dir", other, "--target-path", target]
+    env = airflow_env(**pipeline.dbt_env(warehouse))
+    subprocess.run([str(arg) for arg in parse], env=env, check=True, capture_output=True, timeout=300)
+    assert (target / "partial_parse.msgpack").is_file()
+    shutil.rmtree(other.parent)  # that checkout is gone
+
+    refresh = ["refresh", "--sources", str(SAMPLE_SOURCES), "--warehouse", str(warehouse)]
+    run_cli(*refresh, "--run-date", RUN_DATE)
+    assert query(warehouse / "warehouse.duckdb", "select count(*) from marts.trials") == [(18,)]
