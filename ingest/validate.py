@@ -300,9 +300,13 @@ class _SuiteRead:
     frame: pd.DataFrame | None = None
     columns: list[str] = field(default_factory=list)
     table_rows: int | None = None
-    rows: int = 0
     seconds: float = 0.0
     error: str | None = None
+
+    @property
+    def rows(self) -> int:
+        """Rows of the frame while this read still holds it (none read: 0)."""
+        return 0 if self.frame is None else len(self.frame)
 
 
 def _read_suite(
@@ -348,7 +352,6 @@ def _read_suite(
         frame=frame,
         columns=columns,
         table_rows=table_rows,
-        rows=len(frame),
         seconds=time.monotonic() - started,
     )
 

@@ -14,6 +14,12 @@ from ingest.snapshots import SnapshotStore
 from tests.conftest import query
 
 DAY = date(2026, 1, 1)
+# what a load has stored: documents, their load ids, fetches, sightings, manifests
+STORED = (
+    "select (select count(*) from raw.documents), (select list(distinct load_id) from raw.documents),"
+    " (select count(*) from raw.fetches), (select count(*) from raw.sightings),"
+    " (select count(*) from raw.manifests)"
+)
 
 
 def _row(store: SnapshotStore, key: str, text: str) -> dict:
@@ -120,21 +126,16 @@ def test_a_load_that_stops_before_its_manifests_is_discarded_and_done_again(tmp_
         load.ensure_schema(con)
         load._read_fetches(con, [manifest])
         load._store_payloads(con, raw, load_id=1)
-    stored = (
-        "select (select count(*) from raw.documents), (select list(distinct load_id) from raw.documents),"
-        " (select count(*) from raw.fetches), (select count(*) from raw.sightings),"
-        " (select count(*) from raw.manifests)"
-    )
-    assert query(db, stored) == [(count, [1], 0, 0, 0)]
+    assert query(db, STORED) == [(count, [1], 0, 0, 0)]
 
     loaded = load_pending(db, raw)
     assert loaded["unfinished_documents_discarded"] == count
     assert (loaded["load_id"], loaded["documents_added"], loaded["documents_total"]) == (1, count, count)
-    assert query(db, stored) == [(count, [1], count, count, 1)]
+    assert query(db, STORED) == [(count, [1], count, count, 1)]
     assert query(db, "select count(distinct document_id) from raw.documents") == [(count,)]
     # a finished load is never discarded
     assert load_pending(db, raw)["unfinished_documents_discarded"] == 0
-    assert query(db, stored) == [(count, [1], count, count, 1)]
+    assert query(db, STORED) == [(count, [1], count, count, 1)]
 
 
 def test_a_payload_missing_from_the_raw_store_stops_the_load_with_its_path(tmp_path: Path) -> None:
@@ -150,17 +151,13 @@ def test_a_payload_missing_from_the_raw_store_stops_the_load_with_its_path(tmp_p
 
     with pytest.raises(FileNotFoundError, match=f"1 payload file.*{rows[1]['payload_path']}"):
         load_pending(db, raw)
-    stored = (
-        "select (select count(*) from raw.documents), (select count(*) from raw.fetches),"
-        " (select count(*) from raw.sightings), (select count(*) from raw.manifests)"
-    )
     # the two found are stored, unfinished: no fetch, sighting or manifest
-    assert query(db, stored) == [(2, 0, 0, 0)]
+    assert query(db, STORED) == [(2, [1], 0, 0, 0)]
 
     lost.write_bytes(kept)  # fetched again: the store is content-addressed, the same path
     loaded = load_pending(db, raw)
     assert (loaded["unfinished_documents_discarded"], loaded["documents_added"]) == (2, 3)
-    assert query(db, stored) == [(3, 3, 3, 1)]
+    assert query(db, STORED) == [(3, [1], 3, 3, 1)]
     assert query(db, "select body from raw.documents where document_key = 'https://example.org/b'") == [
         ("Trial b\nNCT00000002",)
     ]
