@@ -95,7 +95,7 @@ def trials_refresh():
 
         return source_names(params["sources_file"])
 
-    @task(max_active_tis_per_dag=1)
+    @task  # the sources at once: each fetch writes only its own partition of the snapshot store
     def fetch(source_name: str, params: dict | None = None) -> dict:
         from ingest.pipeline import fetch as fetch_step
 

@@ -41,6 +41,13 @@ def run_cli(*args: str, check: bool = True, timeout: int = 600) -> subprocess.Co
     return result
 
 
+def printed_result(stdout: str) -> dict:
+    """The JSON result `trialwh refresh` prints after dbt's own log lines."""
+    start = stdout.index('{\n  "run_id"')
+    result, _ = json.JSONDecoder().raw_decode(stdout, start)
+    return result
+
+
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

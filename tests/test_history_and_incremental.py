@@ -16,7 +16,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import duckdb
 import pytest
 
-from tests.conftest import BIN, REPO, airflow_env, query, run_cli, write_sources
+from ingest import pipeline
+from tests.conftest import BIN, REPO, airflow_env, printed_result, query, run_cli, write_sources
 
 pytestmark = pytest.mark.slow
 
@@ -187,6 +188,35 @@ def test_an_unchanged_night_adds_no_rows(one_night):
     assert {t: table_rows(published, f"marts.{t}", RUN_TIME_COLUMNS) for t in MART_TABLES} == marts_before
     assert query(published, "select count(distinct fetched_at::date) from marts.trial_records") == [(1,)]
     assert query(build, "select count(*) from raw.sightings where run_date = '2026-11-11'") == [(13,)]
+
+
+def test_a_night_loads_the_seeds_again_only_when_a_seed_table_is_not_from_these_files(one_night):
+    _, sources, warehouse = one_night
+    transformed = printed_result(refresh(sources, warehouse, "2026-11-11").stdout)["transform"]
+    # 41 incremental models, 2 views and the snapshot; no seed, nor the 58 tests on seeds
+    assert transformed["seeds_loaded"] is False
+    assert transformed["dbt"] == {"success": 44, "pass": 133}
+    digest = pipeline.seeds_digest()
+    published = warehouse / "warehouse.duckdb"
+    assert query(
+        published,
+        "select count(*) from duckdb_tables() where schema_name = 'mappings' and comment = ?",
+        [digest],
+    ) == [(16,)]
+
+    # one seed table loaded from other files (a release that changed it, say)
+    pipeline.prepare_build(warehouse)
+    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+        con.execute("comment on table mappings.phase_map is 'an older release'")
+    transformed = printed_result(refresh(sources, warehouse, "2026-11-12").stdout)["transform"]
+    assert transformed["seeds_loaded"] is True
+    assert transformed["dbt"] == {"success": 60, "pass": 191}
+    assert query(published, "select comment from duckdb_tables() where table_name = 'phase_map'") == [
+        (digest,)
+    ]
+    assert query(published, "select phase from mappings.phase_map where phase_key = 'phase ii'") == [
+        ("PHASE2",)
+    ]
 
 
 def test_a_changed_study_changes_only_its_own_rows(one_night):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RUN_DATE, SAMPLE_SOURCES, query, run_cli, write_sources
+from tests.conftest import RUN_DATE, SAMPLE_SOURCES, printed_result, query, run_cli, write_sources
 
 pytestmark = pytest.mark.slow
 
@@ -66,22 +66,15 @@ def test_refreshing_the_same_run_date_again_adds_nothing(tmp_path):
         "--run-date",
         RUN_DATE,
     ]
-    first_run = _printed_result(run_cli(*args).stdout)
+    first_run = printed_result(run_cli(*args).stdout)
     counts_sql = "select (select count(*) from raw.documents), (select count(*) from raw.fetches)"
     build = warehouse / "build" / "warehouse.duckdb"
     first = query(build, counts_sql)
-    second_run = _printed_result(run_cli(*args).stdout)
+    second_run = printed_result(run_cli(*args).stdout)
     assert query(build, counts_sql) == first == [(18, 18)]
     # dbt's threads follow the build: one for the first (full) build, two for the increment after it
     assert (first_run["transform"]["since_load_id"], first_run["transform"]["threads"]) == (-1, 1)
     assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 2)
-
-
-def _printed_result(stdout: str) -> dict:
-    """The JSON result `trialwh refresh` prints after dbt's own log lines."""
-    start = stdout.index('{\n  "run_id"')
-    result, _ = json.JSONDecoder().raw_decode(stdout, start)
-    return result
 
 
 def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, copy_of_samples):

@@ -23,7 +23,7 @@ new_texts as (
         any_value(document_id) as document_id
 
     from records
-    where {{ not_yet_built('eligibility_text_id') }}
+    where {{ not_yet_built('eligibility_text_id', 'records') }}
     group by 1
 
 ),

@@ -3,9 +3,9 @@ with
 studies as (
 
     -- only the columns used: this CTE is read three times, and DuckDB materialises such a CTE
-    select document_id, record_id, outcomes_module from {{ ref('stg_ctgov__studies') }}
+    select document_id, record_id, outcomes_module from {{ ref('stg_ctgov__studies') }} as arriving
     -- documents are immutable: unnest each one once, the night it arrives
-    where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
+    where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id', 'arriving') }}
 
 ),
 

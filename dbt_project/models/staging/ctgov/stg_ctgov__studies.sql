@@ -2,11 +2,11 @@ with
 
 source as (
 
-    select * from {{ source('ctgov', 'documents') }}
+    select * from {{ source('ctgov', 'documents') }} as arriving
     -- invalid JSON and invalid UTF-8 go to marts.quarantine instead
     -- documents are immutable: parse each one once, in the build after the load that added it
     where {{ changed_since_last_build('load_id') }}
-    and {{ not_yet_built('document_id') }}
+    and {{ not_yet_built('document_id', 'arriving') }}
     and payload_format = 'ctgov_study' and is_valid_json and coalesce(is_valid_utf8, true)
 
 ),

@@ -2,9 +2,9 @@ with
 
 records as (
 
-    select * from {{ ref('stg_pages__records') }}
+    select * from {{ ref('stg_pages__records') }} as arriving
     -- documents are immutable: unnest each one once, the night it arrives
-    where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
+    where {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id', 'arriving') }}
 
 ),
 

@@ -8,9 +8,9 @@ with
 
 source as (
 
-    select * from {{ source('pages', 'documents') }}
+    select * from {{ source('pages', 'documents') }} as arriving
     where {{ changed_since_last_build('load_id') }}
-    and {{ not_yet_built('document_id') }}
+    and {{ not_yet_built('document_id', 'arriving') }}
     and payload_format = 'page'
 
 ),

@@ -2,11 +2,11 @@ with
 
 documents as (
 
-    select * from {{ ref('stg_pages__documents') }}
+    select * from {{ ref('stg_pages__documents') }} as arriving
     -- pages no parser read, and pages that are not valid UTF-8, go to marts.quarantine instead
     where is_parsed and coalesce(is_valid_utf8, true)
     -- documents are immutable: extract each one once, in the build after the load that added it
-    and {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id') }}
+    and {{ changed_since_last_build('load_id') }} and {{ not_yet_built('document_id', 'arriving') }}
 
 ),
 
