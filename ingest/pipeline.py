@@ -262,7 +262,11 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         args += ["--exclude", "resource_type:seed"]
     threads = dbt_threads(plan)
     args += ["--threads", str(threads)]
-    result = dbtRunner().invoke(args)
+    os.environ["TRIALWH_SINCE_LOAD_ID"] = str(plan["since_load_id"])
+    try:
+        result = dbtRunner().invoke(args)
+    finally:
+        del os.environ["TRIALWH_SINCE_LOAD_ID"]
     _release_dbt_connections()
     statuses: dict[str, int] = {}
     for node in result.result or []:
@@ -294,15 +298,16 @@ def _forget_other_checkouts_parse(target: Path, project: str) -> None:
 
 
 FULL_BUILD_DBT_THREADS = 1
-INCREMENT_DBT_THREADS = 2
+INCREMENT_DBT_THREADS = 3
 
 
 def dbt_threads(plan: dict[str, int]) -> int:
     """dbt's threads for a build: `TRIALWH_DBT_THREADS`, else by what the build covers.
 
     Measured at 500,000 studies: a nightly increment's many small models take 22.4 s with two
-    threads against 28.1 s with one, while a full build's few large ones, each using every core
-    already, take 30 s longer with two (BENCHMARKS.md).
+    threads against 28.1 s with one, and 15.0 s with three against 15.7 s with two (one thread's
+    Python runs while the others' DuckDB queries do); a full build's few large ones, each using
+    every core already, take 30 s longer with two (BENCHMARKS.md).
     """
     from ingest import build_log
 

@@ -12,9 +12,9 @@ from ingest.pipeline import dbt_threads
     ("configured", "since_load_id", "threads"),
     [
         (None, NOTHING_BUILT, 1),  # a full build: one thread
-        (None, 7, 2),  # a nightly increment: two
-        ("", 7, 2),
-        ("3", NOTHING_BUILT, 3),  # TRIALWH_DBT_THREADS wins either way
+        (None, 7, 3),  # a nightly increment: three
+        ("", 7, 3),
+        ("2", NOTHING_BUILT, 2),  # TRIALWH_DBT_THREADS wins either way
         (" 1 ", 7, 1),
     ],
 )

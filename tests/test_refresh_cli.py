@@ -72,9 +72,9 @@ def test_refreshing_the_same_run_date_again_adds_nothing(tmp_path):
     first = query(build, counts_sql)
     second_run = printed_result(run_cli(*args).stdout)
     assert query(build, counts_sql) == first == [(18, 18)]
-    # dbt's threads follow the build: one for the first (full) build, two for the increment after it
+    # dbt's threads follow the build: one for the first (full) build, three for the increment after it
     assert (first_run["transform"]["since_load_id"], first_run["transform"]["threads"]) == (-1, 1)
-    assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 2)
+    assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 3)
 
 
 def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, copy_of_samples):

@@ -7,7 +7,10 @@
 
     The value is read when the build runs, not passed as a variable: a variable that changes every
     night would make dbt parse the whole project again in every run (and in every Cosmos task).
-    `--vars '{since_load_id: N}'` still overrides it by hand.
+    `--vars '{since_load_id: N}'` still overrides it by hand. `ingest.pipeline.transform` has read
+    the log before it starts dbt and passes the value as `TRIALWH_SINCE_LOAD_ID` (read at run time
+    only, so no parse depends on it): otherwise every model and test queried the log again, 175
+    queries a night. Cosmos' tasks, which do not pass it, query the log.
 -#}
 {% macro since_load_id() -%}
     {%- if var('since_load_id', none) is not none -%}
@@ -15,6 +18,10 @@
     {%- endif -%}
     {%- if not execute -%}
         {%- do return(-1) -%}
+    {%- endif -%}
+    {%- set planned = env_var('TRIALWH_SINCE_LOAD_ID', '') -%}
+    {%- if planned != '' -%}
+        {%- do return(planned | int) -%}
     {%- endif -%}
     {%- set built = run_query(
         "select coalesce(max(through_load_id), -1) from raw.build_log where step = 'transform'"
