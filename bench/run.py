@@ -486,11 +486,14 @@ def bench(
         nightly_steps = []
         nightly_started = time.perf_counter()
 
-        def measured(name: str, kind: str, kwargs: dict) -> dict:
-            step = run_step(name, kind, kwargs, work)
+        def recorded(step: dict) -> dict:
             nightly_steps.append(step)
-            print(f"   {name:<22} {step['wall_s']:>9.1f} s  peak {step['peak_rss_mb']:>8.0f} MB", flush=True)
+            name, wall, peak = step["step"], step["wall_s"], step["peak_rss_mb"]
+            print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB", flush=True)
             return step
+
+        def measured(name: str, kind: str, kwargs: dict) -> dict:
+            return recorded(run_step(name, kind, kwargs, work))
 
         # As the DAG: the publish took the build file, so a copy of the published file becomes the
         # next build file, beside fetch and load (they touch neither file); dbt waits for it.
@@ -503,7 +506,7 @@ def bench(
             fetched_at_once = time.perf_counter()
             fetching = [
                 beside.submit(
-                    measured,
+                    run_step,
                     name,
                     "fetch",
                     {
@@ -512,11 +515,12 @@ def bench(
                         "run_date": nightly_day,
                         "warehouse_dir": wh,
                     },
+                    work,
                 )
                 for name, source in (("nightly_fetch_api", API_SOURCE), ("nightly_fetch_pages", PAGES_SOURCE))
             ]
-            for fetching_one in fetching:
-                fetching_one.result()
+            for fetching_one in fetching:  # recorded in this order, whichever ends first
+                recorded(fetching_one.result() | {"beside": ["nightly_fetch_api", "nightly_fetch_pages"]})
             fetches_s = time.perf_counter() - fetched_at_once
             load = measured("nightly_load", "load", {"warehouse_dir": wh, "run_date": nightly_day})
             prepared = preparing.result()
