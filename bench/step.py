@@ -25,20 +25,53 @@ def _pipeline(kind: str, kwargs: dict):
     return getattr(pipeline, kind)(**kwargs)
 
 
+CACHE_SAMPLE_FILES = 2000
+
+
+def cached_fraction(files: list[str]) -> float | None:
+    """The share of the files' bytes in the page cache (util-linux `fincore`), None without it."""
+    import shutil
+    import subprocess
+
+    fincore = shutil.which("fincore")
+    if not fincore or not files:
+        return None
+    listed = subprocess.run(
+        [fincore, "--bytes", "--noheadings", "--raw", "--output", "RES,SIZE", *files],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    resident = size = 0
+    for line in listed.splitlines():
+        res, total = (int(value) for value in line.split())
+        resident, size = resident + min(res, total), size + total  # whole pages: a tail counts 4 KB
+    return round(resident / size, 4) if size else None
+
+
 def floor(glob: str, repeats: int = 2, threads: int | None = None) -> dict:
-    """DuckDB alone: count the study objects in the raw files, `repeats` times (the last one is warm)."""
+    """DuckDB alone: count the study objects in the raw files, `repeats` times (the last one is warm).
+
+    Before each run, how much of a sample of the files sits in the page cache is recorded: a "warm"
+    run that found the files evicted (a machine whose cache holds other things) is no floor.
+    """
+    import glob as globbing
+
     import duckdb
 
     con = duckdb.connect()
     if threads:
         con.execute(f"set threads = {int(threads)}")
-    runs = []
+    runs, cached = [], []
+    files = sorted(globbing.glob(glob))
+    sample = files[:: max(1, len(files) // CACHE_SAMPLE_FILES)][:CACHE_SAMPLE_FILES]
     query = (
         "select count(*) from read_json(?, format = 'auto', maximum_object_size = 104857600, "
         "ignore_errors = true)"
     )
     rows = None
     for _ in range(repeats):
+        cached.append(cached_fraction(sample))
         t = time.perf_counter()
         rows = con.execute(query, [glob]).fetchone()[0]
         runs.append(round(time.perf_counter() - t, 3))
@@ -52,6 +85,10 @@ def floor(glob: str, repeats: int = 2, threads: int | None = None) -> dict:
         "rows": rows,
         "runs_s": runs,
         "warm_s": min(runs),
+        # share of a sample of the files in the page cache before each run, and before the warm one
+        "cached_before_runs": cached,
+        "warm_cached": cached[runs.index(min(runs))],
+        "cache_sample_files": len(sample),
         "read_blob_s": round(blob_s, 3),
         "read_blob_rows": blob_rows,
         "bytes": blob_bytes,

@@ -145,6 +145,10 @@ def test_floor_peer_and_pages_measure_the_same_corpus(bench_run):
     floor = r["floor"]["result"]
     assert floor["rows"] == N and floor["read_blob_rows"] == N
     assert r["rebuild_vs_floor"] == pytest.approx(r["full_rebuild_s"] / r["scan_floor_s"], rel=0.01)
+    # the first run read the 2,000 files, so the second found them page-cached: a true floor
+    assert floor["cache_sample_files"] == N and len(floor["cached_before_runs"]) == 2
+    assert floor["cached_before_runs"][1] == 1.0
+    assert not r["targets"]["rebuild_vs_floor"]["basis"].startswith("void")
     peer = r["peer"]["result"]
     assert peer["studies"] == N
     assert peer["failed"] == peer["failed_withheld_style"] == WITHHELD  # the peer raises on minimal records
@@ -186,3 +190,25 @@ def test_corpus_generation_is_deterministic_by_seed(tmp_path):
     assert fingerprint(tmp_path / "a") == fingerprint(tmp_path / "b")
     assert fingerprint(tmp_path / "a") != fingerprint(tmp_path / "c")
     assert a["bytes"] == b["bytes"] and a["withheld"] == 1 and a["pages"] == 10
+
+
+def test_a_floor_that_read_evicted_files_voids_the_ratio(tmp_path):
+    from bench.run import floor_is_warm
+    from bench.step import cached_fraction
+
+    files = []
+    for i in range(3):
+        path = tmp_path / f"NCT0000000{i}.json"
+        path.write_bytes(b'{"protocolSection": {}}' * 40_000)
+        path.read_bytes()
+        files.append(str(path))
+    assert cached_fraction(files) == 1.0
+    for path in files[:2]:  # evicted: written back, then dropped from the page cache
+        fd = os.open(path, os.O_RDONLY)
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        os.close(fd)
+    assert cached_fraction(files) == pytest.approx(1 / 3, abs=0.01)
+    assert floor_is_warm({"warm_cached": 1 / 3}) is False
+    assert floor_is_warm({"warm_cached": 0.95}) is True
+    assert floor_is_warm({"runs_s": [3.1, 1.2]}) is True  # recorded before the check existed
