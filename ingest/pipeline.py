@@ -159,13 +159,15 @@ def dbt_env(warehouse_dir: str | Path) -> dict[str, str]:
     }
 
 
+SEEDS_DIR = settings.DBT_PROJECT_DIR / "seeds"
+
+
 def seeds_digest() -> str:
     """One digest of everything the seed tables are loaded from: the CSV files, their YAML, the project."""
     import hashlib
 
     digest = hashlib.sha256()
-    seeds = settings.DBT_PROJECT_DIR / "seeds"
-    for path in [*sorted(seeds.iterdir()), settings.DBT_PROJECT_DIR / "dbt_project.yml"]:
+    for path in [*sorted(SEEDS_DIR.iterdir()), settings.DBT_PROJECT_DIR / "dbt_project.yml"]:
         if path.is_file():
             digest.update(f"{path.name}\0{path.stat().st_size}\0".encode())
             digest.update(path.read_bytes())
@@ -182,7 +184,7 @@ def seeds_loaded(analytics_db: Path, digest: str) -> bool:
 
     if not analytics_db.is_file():
         return False
-    names = {path.stem for path in (settings.DBT_PROJECT_DIR / "seeds").glob("*.csv")}
+    names = {path.stem for path in SEEDS_DIR.glob("*.csv")}
     with duckdb.connect(str(analytics_db), read_only=True) as con:
         loaded = con.execute(
             "select table_name from duckdb_tables() where schema_name = 'mappings' and comment = ?",
