@@ -8,6 +8,8 @@ plus three keys under `meta` that say what the suite reads:
   `dates_in_order`, ...). Reviewers see in one file what is read and what is expected of it.
 - `meta.table`: the mart the suite is about (reported in `summary.json`).
 - `meta.row_keys`: the columns that identify a failing row in the report (`record_id`, `trial_id`, ...).
+- `meta.changed_in_load` (optional): the query's column holding the load of the build that wrote
+  each row, for marts that rewrite fewer rows a night than changed (`criteria`).
 
 The queries need no ORDER BY (sorting `criteria`'s 12 M rows took 7 s of its 10 s read): no
 expectation here depends on row order, and `summary.json` lists failing rows sorted by their row
@@ -34,8 +36,9 @@ What is read is bounded, because the marts are large (`criteria` has ~12 M rows 
 - A nightly run validates the rows that changed since the last publish (`changed_since_load_id`):
   a suite keyed by `record_id` reads the records whose link rows were rewritten after that load
   (`intermediate.int_trial_links.changed_in_load`), a suite keyed by `trial_id` those records'
-  trials and the trials they left. The published rows were validated the night they changed; dbt's
-  tests check keys across whole tables on every build.
+  trials and the trials they left; a suite with `meta.changed_in_load` reads the rows that column
+  dates after that load (the rows the builds since then wrote). The published rows were validated
+  the night they changed; dbt's tests check keys across whole tables on every build.
 """
 
 from __future__ import annotations
@@ -434,16 +437,20 @@ def scoped_sql(
     """The suite's query, restricted to the rows changed after `changed_since_load_id` (None: all)."""
     if changed_since_load_id is None or changed_since_load_id < 0:
         return definition.sql
-    changed = f"{links} where changed_in_load > {int(changed_since_load_id)}"
-    if "record_id" in definition.row_keys:
-        column, keys = "record_id", f"select record_id from {changed}"
+    since = int(changed_since_load_id)
+    changed = f"{links} where changed_in_load > {since}"
+    written_in = definition.meta.get("changed_in_load")
+    if written_in:
+        where = f"{_quote(written_in)} > {since}"
+    elif "record_id" in definition.row_keys:
+        where = f"record_id IN (select record_id from {changed})"
     elif "trial_id" in definition.row_keys:
-        column = "trial_id"
-        keys = f"select trial_id from {changed} union select unnest(previous_trial_ids) from {changed}"
+        left = f"select unnest(previous_trial_ids) from {changed}"
+        where = f"trial_id IN (select trial_id from {changed} union {left})"
     else:
         return definition.sql
     inner = definition.sql.strip().rstrip(";")
-    return f"SELECT * FROM (\n{inner}\n) AS changed_rows\nWHERE {_quote(column)} IN ({keys})"
+    return f"SELECT * FROM (\n{inner}\n) AS changed_rows\nWHERE {where}"
 
 
 def _read_relation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -243,6 +244,75 @@ def test_a_changed_study_changes_only_its_own_rows(one_night):
     assert query(
         build_db(warehouse), "select count(*) from raw.documents where document_key = ?", [f"{STUDY}.json"]
     ) == [(2,)]
+
+
+def criteria_by_load(published: Path, trial_id: str) -> list[tuple]:
+    """(changed_in_load, rows) of a trial's criteria: which build wrote them."""
+    return query(
+        published,
+        "select changed_in_load, count(*) from marts.criteria where trial_id = ? group by 1 order by 1",
+        [trial_id],
+    )
+
+
+def validated_rows(warehouse: Path, suite: str) -> int:
+    summary = json.loads((warehouse / "reports" / "latest" / "summary.json").read_text())
+    return {entry["suite"]: entry for entry in summary["suites"]}[suite]["rows"]
+
+
+def test_a_night_rewrites_the_criteria_of_a_record_only_when_its_eligibility_text_changed(one_night):
+    folder, sources, warehouse = one_night
+    published = warehouse / "warehouse.duckdb"
+    assert criteria_by_load(published, STUDY) == [(1, 1)]
+
+    # status and enrollment changed: the study's criteria stay as the first load wrote them
+    set_study(folder, status="RECRUITING", enrollment=420, enrollment_type="ESTIMATED")
+    refresh(sources, warehouse, "2026-11-11")
+    assert query(published, "select overall_status from marts.trials where trial_id = ?", [STUDY]) == [
+        ("RECRUITING",)
+    ]
+    assert criteria_by_load(published, STUDY) == [(1, 1)]
+    assert validated_rows(warehouse, "criteria") == 0  # validation reads the rows a night wrote
+
+    # an exclusion criterion added: the study's criteria are split again, by the third load
+    study = json.loads((folder / f"{STUDY}.json").read_text())
+    eligibility = study["protocolSection"]["eligibilityModule"]
+    eligibility["eligibilityCriteria"] += "\n\nExclusion Criteria:\n\n* Pregnancy or breastfeeding"
+    (folder / f"{STUDY}.json").write_text(json.dumps(study))
+    refresh(sources, warehouse, "2026-11-12")
+    assert criteria_by_load(published, STUDY) == [(3, 2)]
+    assert query(
+        published,
+        "select kind, text from marts.criteria where trial_id = ? and text like 'Pregnancy%'",
+        [STUDY],
+    ) == [("exclusion", "Pregnancy or breastfeeding")]
+    assert query(published, "select count(*) from marts.criteria where changed_in_load <> 1") == [(2,)]
+    assert validated_rows(warehouse, "criteria") == 2
+    assert query(
+        published, "select distinct eligibility_text_id from marts.criteria where trial_id = ?", [STUDY]
+    ) == [(hashlib.md5(eligibility["eligibilityCriteria"].encode()).hexdigest(),)]
+
+
+def test_a_marts_file_from_before_criteria_kept_their_text_gains_the_columns(one_night):
+    folder, sources, warehouse = one_night
+    published = warehouse / "warehouse.duckdb"
+    pipeline.prepare_build(warehouse)
+    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+        con.execute("alter table marts.criteria drop column changed_in_load")
+        con.execute("alter table marts.criteria drop column eligibility_text_id")
+        (total,) = con.execute("select count(*) from marts.criteria").fetchone()
+
+    set_study(folder, status="RECRUITING", enrollment=420, enrollment_type="ESTIMATED")
+    refresh(sources, warehouse, "2026-11-11")
+    # the columns came with a rewrite of every criterion: no row is left without them
+    assert query(
+        published,
+        "select changed_in_load, count(*), count(eligibility_text_id) from marts.criteria group by 1",
+    ) == [(2, total, total)]
+    # from then on a night compares texts: an unchanged one writes none
+    refresh(sources, warehouse, "2026-11-12")
+    assert query(published, "select changed_in_load, count(*) from marts.criteria group by 1") == [(2, total)]
+    assert validated_rows(warehouse, "criteria") == 0
 
 
 class ApiReplay:

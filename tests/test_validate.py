@@ -51,7 +51,7 @@ CREATE TABLE marts.arms (
 );
 CREATE TABLE marts.criteria (
     criterion_id VARCHAR, trial_id VARCHAR, record_id VARCHAR, kind VARCHAR, ordinal INTEGER,
-    parent_criterion_id VARCHAR, text VARCHAR
+    parent_criterion_id VARCHAR, text VARCHAR, eligibility_text_id VARCHAR, changed_in_load INTEGER
 );
 CREATE TABLE marts.sites (
     site_id VARCHAR, trial_id VARCHAR, record_id VARCHAR, facility VARCHAR, city VARCHAR, state VARCHAR,
@@ -216,9 +216,11 @@ def build_warehouse(path: Path, *, bad: bool = False, drop_sites: bool = False) 
         con.execute(
             """
             INSERT INTO marts.criteria VALUES
-              ('crit-1', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, NULL, 'Adults aged 18 to 64'),
-              ('crit-2', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, 'crit-1', 'Asthma diagnosis'),
-              ('crit-3', 'NCT02210780', 'rec-nct02210780', 'exclusion', 1, NULL, 'Pregnancy')
+              ('crit-1', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, NULL, 'Adults aged 18 to 64',
+               'text-1', 1),
+              ('crit-2', 'NCT02210780', 'rec-nct02210780', 'inclusion', 1, 'crit-1', 'Asthma diagnosis',
+               'text-1', 1),
+              ('crit-3', 'NCT02210780', 'rec-nct02210780', 'exclusion', 1, NULL, 'Pregnancy', 'text-1', 1)
             """
         )
         con.execute(
@@ -247,7 +249,8 @@ def build_warehouse(path: Path, *, bad: bool = False, drop_sites: bool = False) 
             con.execute(
                 """
                 INSERT INTO marts.criteria VALUES
-                  ('crit-bad', 'NCT02210780', 'rec-nct02210780', 'maybe', 0, 'crit-missing', 'Unclear');
+                  ('crit-bad', 'NCT02210780', 'rec-nct02210780', 'maybe', 0, 'crit-missing', 'Unclear',
+                   'text-1', 1);
                 INSERT INTO marts.sites VALUES
                   ('site-bad', 'NCT02210780', 'rec-nct02210780', 'Nowhere', NULL, NULL, NULL, NULL, NULL,
                    95.0, -200.0);
@@ -808,6 +811,25 @@ def test_a_scoped_run_reads_only_the_changed_rows_and_counts_whole_marts(tmp_pat
     # the trial the record left is validated too
     assert suites["trials"]["rows"] == 2
 
+    # criteria are read by the load that wrote them: a record's criteria are often left as they were
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "INSERT INTO marts.criteria VALUES ('crit-new', 'NCT02210780', 'rec-nct02210780', 'maybe', 1,"
+            " 'crit-1', 'Written by load 2', 'text-2', 2)"
+        )
+    report = validate_warehouse(
+        db, tmp_path / "reports" / "c", run_id="c", changed_since_load_id=1, changes_db=good_only
+    )
+    suites = {suite["suite"]: suite for suite in report.summary["suites"]}
+    assert suites["criteria"]["rows"] == 1
+    failures = _failures(report.summary)
+    assert failures[("criteria", "expect_column_values_to_be_in_set", "kind")]["failing_rows"] == [
+        {"criterion_id": "crit-new", "record_id": "rec-nct02210780", "value": "maybe"}
+    ]
+    # its parent was written by load 1: not a criterion of the same build
+    parent = failures[("criteria", "expect_column_values_to_be_in_set", "parent_exists")]
+    assert parent["unexpected_count"] == 1
+
 
 def test_failing_rows_and_examples_are_reported_in_key_and_value_order(tmp_path):
     """The suites' queries have no ORDER BY: the report orders what failed, whatever the row order."""
@@ -816,8 +838,10 @@ def test_failing_rows_and_examples_are_reported_in_key_and_value_order(tmp_path)
         con.execute(
             """
             INSERT INTO marts.criteria VALUES
-              ('crit-zz', 'NCT02210780', 'rec-nct02210780', 'zzz', 1, NULL, 'Stored first, sorts last'),
-              ('crit-aa', 'NCT02210780', 'rec-nct02210780', 'aaa', 1, NULL, 'Stored last, sorts first');
+              ('crit-zz', 'NCT02210780', 'rec-nct02210780', 'zzz', 1, NULL, 'Stored first, sorts last',
+               'text-1', 1),
+              ('crit-aa', 'NCT02210780', 'rec-nct02210780', 'aaa', 1, NULL, 'Stored last, sorts first',
+               'text-1', 1);
             """
         )
         stored = [key for (key,) in con.execute("SELECT criterion_id FROM marts.criteria").fetchall()]

@@ -8,6 +8,10 @@
       version or link changed in this build;
     - models rewritten per trial (`parent_key` trial_id): the trials those records belong or
       belonged to (as `changed_trial_ids`);
+    - models whose rows carry the load that wrote them, a documented `changed_in_load` (`criteria`,
+      which rewrites fewer records than changed) or `load_id` column (`stg_raw__sightings`, a view of
+      the fetch log, whose primary key keeps a new sighting from repeating an old one): the rows of
+      a later load;
     - anything else (views, tables, texts keyed on their hash): every row.
 
     Every tested key embeds its parent (a criterion's id hashes its record id), and a build rewrites
@@ -38,7 +42,15 @@
     {%- endif -%}
     {%- set node = graph.nodes[node_id] -%}
     {%- set config = node.config -%}
-    {%- if node.resource_type != 'model' or config.materialized != 'incremental' -%}
+    {%- if node.resource_type != 'model' -%}
+        {%- do return('') -%}
+    {%- endif -%}
+    {%- for written_in in ['changed_in_load', 'load_id'] -%}
+        {%- if written_in in node.columns -%}
+            {%- do return(written_in ~ ' > ' ~ since) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if config.materialized != 'incremental' -%}
         {%- do return('') -%}
     {%- endif -%}
     {%- if config.incremental_strategy == 'replace_parents' -%}
