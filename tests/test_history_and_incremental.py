@@ -293,6 +293,47 @@ def test_a_night_rewrites_the_criteria_of_a_record_only_when_its_eligibility_tex
     ) == [(hashlib.md5(eligibility["eligibilityCriteria"].encode()).hexdigest(),)]
 
 
+def test_a_night_rewrites_the_lists_of_a_record_only_when_its_document_or_trial_changed(one_night):
+    folder, sources, warehouse = one_night
+    published = warehouse / "warehouse.duckdb"
+    # plant a mark on every arm and site of the build, as an unchanged night must leave them
+    pipeline.prepare_build(warehouse)
+    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+        con.execute("update marts.arms set label = 'as written'")
+        con.execute("update marts.sites set facility = 'as written'")
+    with duckdb.connect(str(build_db(warehouse))) as con:
+        con.execute("update intermediate.int_arms_unioned set label = 'as written'")
+
+    # all 13 studies are fetched again; one of them (2 arms, 42 sites) changed its status
+    changed = "NCT02210780"
+    study = json.loads((SAMPLE_CTGOV / f"{changed}.json").read_text())
+    study["protocolSection"]["statusModule"]["overallStatus"] = "TERMINATED"
+    (folder / f"{changed}.json").write_text(json.dumps(study))
+    refresh(sources, warehouse, "2026-11-11")
+    marked = """
+        select trial_id = ? as is_changed, count(*), count(*) filter (where {column} = 'as written')
+        from marts.{table} group by 1 order by 1
+    """
+    # the changed study's lists were written again from its document, the others' left alone
+    assert query(published, marked.format(table="arms", column="label"), [changed]) == [
+        (False, 17, 17),
+        (True, 2, 0),
+    ]
+    assert query(published, marked.format(table="sites", column="facility"), [changed]) == [
+        (False, 552, 552),
+        (True, 42, 0),
+    ]
+    assert query(published, "select label from marts.arms where trial_id = ? order by 1", [changed]) == [
+        ("Dupilumab 300 mg qw",),
+        ("Placebo qw",),
+    ]
+    # and so were its arms in the cleaned layer, read again from staging
+    assert query(
+        build_db(warehouse),
+        "select count(*), count(*) filter (where label = 'as written') from intermediate.int_arms_unioned",
+    ) == [(19, 17)]
+
+
 def test_a_marts_file_from_before_criteria_kept_their_text_gains_the_columns(one_night):
     folder, sources, warehouse = one_night
     published = warehouse / "warehouse.duckdb"

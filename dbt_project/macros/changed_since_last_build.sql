@@ -48,3 +48,19 @@
     select {{ parent_key }} from {{ parents }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    In an incremental build, `column` is a record whose current document arrived in a later load
+    (`versions`: int_record_versions, passed in so the calling model depends on it), not a record
+    merely fetched again. A first build or a full refresh: every record.
+-#}
+{% macro document_changed_since_last_build(versions, column='record_id') -%}
+    {%- if is_incremental() -%}
+        {{ column }} in (
+            select record_id from {{ versions }}
+            where document_changed_in_load > {{ since_load_id() }}
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

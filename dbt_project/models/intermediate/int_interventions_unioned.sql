@@ -8,8 +8,10 @@ with
 
 records as (
 
+    -- the records whose document arrived since the last build: one fetched again unchanged keeps its rows
     select * from {{ ref('int_trial_records_normalized') }}
     where {{ changed_since_last_build() }}
+        and {{ document_changed_since_last_build(ref('int_record_versions')) }}
 
 ),
 

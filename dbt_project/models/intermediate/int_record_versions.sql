@@ -4,7 +4,12 @@
     night. `current_since` is the first night of the current unbroken streak: a study that goes
     A → B → A is "A since the third night", not since the first. `changed_in_load` is the newest
     load that sighted the record: a build after that load rebuilds the record's rows downstream.
+    `document_changed_in_load` is the load that made the current document current: a record
+    fetched again unchanged (most pages, most nights) keeps it, and the models of a record's arms,
+    sites, outcomes and other lists, which follow from its document, leave the record alone.
 -#}
+{%- set written_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | list
+    if is_incremental() else [] %}
 with
 
 sightings as (
@@ -87,11 +92,25 @@ final as (
         current_documents.last_seen_on,
         streaks.current_since,
         streaks.first_seen_at,
-        current_documents.changed_in_load
+        current_documents.changed_in_load,
+        {% if 'document_changed_in_load' in written_columns -%}
+        case
+            when written.document_id = current_documents.document_id
+                then coalesce(written.document_changed_in_load, current_documents.changed_in_load)
+            else current_documents.changed_in_load
+        end as document_changed_in_load
+        {%- else -%}
+        -- a first build, or a file written before the column: every record's document counts as new
+        current_documents.changed_in_load as document_changed_in_load
+        {%- endif %}
 
     from current_documents
     inner join streaks
         on current_documents.record_id = streaks.record_id
+    {%- if 'document_changed_in_load' in written_columns %}
+    left join {{ this }} as written
+        on current_documents.record_id = written.record_id
+    {%- endif %}
 
 )
 

@@ -2,8 +2,11 @@ with
 
 links as (
 
+    -- a record's rows follow from its document and its trial: the links rewritten since the last
+    -- build whose record has a new document or a new trial, not those merely fetched again
     select * from {{ ref('int_trial_links') }}
     where {{ changed_since_last_build() }}
+        and (len(previous_trial_ids) > 0 or {{ document_changed_since_last_build(ref('int_record_versions')) }})
 
 ),
 
