@@ -93,6 +93,12 @@ def row_counts(db: Path) -> dict[str, int]:
     return counts
 
 
+def next_nights_marts(warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """The marts file the next night builds on (copied back from the published one), open to edit."""
+    pipeline.prepare_build(warehouse)
+    return duckdb.connect(str(warehouse / "build" / "analytics.duckdb"))
+
+
 @pytest.fixture(scope="module")
 def three_nights(tmp_path_factory):
     """NOT_YET_RECRUITING → RECRUITING → COMPLETED (enrollment 400 estimated → 380 actual)."""
@@ -206,8 +212,7 @@ def test_a_night_loads_the_seeds_again_only_when_a_seed_table_is_not_from_these_
     ) == [(16,)]
 
     # one seed table loaded from other files (a release that changed it, say)
-    pipeline.prepare_build(warehouse)
-    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+    with next_nights_marts(warehouse) as con:
         con.execute("comment on table mappings.phase_map is 'an older release'")
     transformed = printed_result(refresh(sources, warehouse, "2026-11-12").stdout)["transform"]
     assert transformed["seeds_loaded"] is True
@@ -297,8 +302,7 @@ def test_a_night_rewrites_the_lists_of_a_record_only_when_its_document_or_trial_
     folder, sources, warehouse = one_night
     published = warehouse / "warehouse.duckdb"
     # plant a mark on every arm and site of the build, as an unchanged night must leave them
-    pipeline.prepare_build(warehouse)
-    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+    with next_nights_marts(warehouse) as con:
         con.execute("update marts.arms set label = 'as written'")
         con.execute("update marts.sites set facility = 'as written'")
     with duckdb.connect(str(build_db(warehouse))) as con:
@@ -337,8 +341,7 @@ def test_a_night_rewrites_the_lists_of_a_record_only_when_its_document_or_trial_
 def test_a_marts_file_from_before_criteria_kept_their_text_gains_the_columns(one_night):
     folder, sources, warehouse = one_night
     published = warehouse / "warehouse.duckdb"
-    pipeline.prepare_build(warehouse)
-    with duckdb.connect(str(warehouse / "build" / "analytics.duckdb")) as con:
+    with next_nights_marts(warehouse) as con:
         con.execute("alter table marts.criteria drop column changed_in_load")
         con.execute("alter table marts.criteria drop column eligibility_text_id")
         (total,) = con.execute("select count(*) from marts.criteria").fetchone()
