@@ -338,6 +338,28 @@ def test_a_night_rewrites_the_lists_of_a_record_only_when_its_document_or_trial_
     ) == [(19, 17)]
 
 
+def test_a_build_file_from_before_record_versions_kept_their_document_load_gains_it(one_night):
+    folder, sources, warehouse = one_night
+    with duckdb.connect(str(build_db(warehouse))) as con:
+        con.execute("alter table intermediate.int_record_versions drop column document_changed_in_load")
+    set_study(folder, status="RECRUITING", enrollment=420, enrollment_type="ESTIMATED")
+    refresh(sources, warehouse, "2026-11-11")
+    # the 13 studies sighted again count as new documents once, so their lists are written again
+    assert query(
+        build_db(warehouse),
+        "select document_changed_in_load, count(*) from intermediate.int_record_versions group by 1",
+    ) == [(2, 13)]
+    assert query(
+        warehouse / "warehouse.duckdb", "select overall_status from marts.trials where trial_id = ?", [STUDY]
+    ) == [("RECRUITING",)]
+    # the next night compares documents again: none changed, none counts as new
+    refresh(sources, warehouse, "2026-11-12")
+    assert query(
+        build_db(warehouse),
+        "select document_changed_in_load, count(*) from intermediate.int_record_versions group by 1",
+    ) == [(2, 13)]
+
+
 def test_a_marts_file_from_before_criteria_kept_their_text_gains_the_columns(one_night):
     folder, sources, warehouse = one_night
     published = warehouse / "warehouse.duckdb"
