@@ -51,17 +51,20 @@ lint: setup
 
 # Registry-scale benchmark (see BENCHMARKS.md). N studies, deterministic by SEED; runtime output stays
 # under bench/corpus/ and var/bench/ (both gitignored). RESULTS=... writes the results elsewhere.
-.PHONY: corpus bench
+.PHONY: corpus bench bench-night
 N ?= 50000
 SEED ?= 20260101
 CORPUS_FLAGS = --n $(N) --seed $(SEED) $(if $(PAGES),--pages $(PAGES)) $(if $(ZIP),--zip)
-BENCH_FLAGS = --n $(N) --seed $(SEED) $(if $(RESULTS),--results $(RESULTS)) $(if $(PROFILE),--profile) $(if $(REFETCH),--refetch) $(if $(ZIP),--zip)
+BENCH_FLAGS = --n $(N) --seed $(SEED) $(if $(RESULTS),--results $(RESULTS)) $(if $(PROFILE),--profile) $(if $(REFETCH),--refetch) $(if $(ZIP),--zip) $(if $(KEEP),--keep-rebuild)
 
 corpus: setup  ## N studies in the ClinicalTrials.gov API v2 shape + pages + nightly delta (PAGES=, ZIP=1)
 	$(BIN)/python -m bench.corpus $(CORPUS_FLAGS)
 
 bench: setup  ## full rebuild, nightly increment, DuckDB floor, ctgforge peer, page parsing on N studies
 	$(BIN)/python -m bench.run $(BENCH_FLAGS)
+
+bench-night: setup  ## the nightly increment again on the state a `make bench KEEP=1` run kept (profiling)
+	$(BIN)/python -m bench.run --n $(N) --seed $(SEED) $(if $(ZIP),--zip) --replay-night
 
 clean:
 	rm -rf $(VAR) dbt_project/target dbt_project/logs

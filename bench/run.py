@@ -384,6 +384,139 @@ def rebuild_plan(wh: str, rebuild_day: str, nightly_yml: Path) -> list[tuple[str
     ]
 
 
+def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str) -> dict:
+    """The nightly increment's steps, as the DAG runs them; the API replay must be serving."""
+    warehouse = Path(wh)
+    nightly_steps = []
+    nightly_started = time.perf_counter()
+
+    def recorded(step: dict) -> dict:
+        nightly_steps.append(step)
+        name, wall, peak = step["step"], step["wall_s"], step["peak_rss_mb"]
+        print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB", flush=True)
+        return step
+
+    def measured(name: str, kind: str, kwargs: dict) -> dict:
+        return recorded(run_step(name, kind, kwargs, work))
+
+    # As the DAG: the publish took the build file, so a copy of the published file becomes the
+    # next build file, beside fetch and load (they touch neither file); dbt waits for it.
+    # The sources are fetched at once, as the DAG's mapped fetch tasks are (each writes only its
+    # own partition of the raw store).
+    with ThreadPoolExecutor(max_workers=3) as beside:
+        preparing = beside.submit(
+            run_step, "nightly_prepare_build", "prepare_build", {"warehouse_dir": wh}, work
+        )
+        fetched_at_once = time.perf_counter()
+        fetching = [
+            beside.submit(
+                run_step,
+                name,
+                "fetch",
+                {
+                    "sources_file": str(nightly_yml),
+                    "source_name": source,
+                    "run_date": nightly_day,
+                    "warehouse_dir": wh,
+                },
+                work,
+            )
+            for name, source in (("nightly_fetch_api", API_SOURCE), ("nightly_fetch_pages", PAGES_SOURCE))
+        ]
+        for fetching_one in fetching:  # recorded in this order, whichever ends first
+            recorded(fetching_one.result() | {"beside": ["nightly_fetch_api", "nightly_fetch_pages"]})
+        fetches_s = time.perf_counter() - fetched_at_once
+        load = measured("nightly_load", "load", {"warehouse_dir": wh, "run_date": nightly_day})
+        prepared = preparing.result()
+        prepared["beside"] = ["nightly_fetch_api", "nightly_fetch_pages", "nightly_load"]
+        prepared["waited_s"] = round(max(0.0, prepared["wall_s"] - fetches_s - load["wall_s"]), 3)
+        nightly_steps.append(prepared)
+        print(
+            f"   {'nightly_prepare_build':<22} {prepared['wall_s']:>9.1f} s  beside fetch and load "
+            f"(waited for it {prepared['waited_s']:.1f} s)",
+            flush=True,
+        )
+    measured("nightly_transform", "transform", {"warehouse_dir": wh})
+    measured("nightly_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_nightly"})
+    measured(
+        "nightly_publish",
+        "publish",
+        {"warehouse_dir": wh, "run_date": nightly_day, "sources_file": str(nightly_yml)},
+    )
+    incremental_s = round(time.perf_counter() - nightly_started, 3)  # the copy ran beside others
+    nightly_dbt = dbt_timings(warehouse / "build" / "dbt_target")
+    shutil.copyfile(
+        warehouse / "build" / "dbt_target" / "run_results.json", work / "nightly_run_results.json"
+    )
+    peaks = {s["step"]: s["peak_rss_mb"] for s in nightly_steps}
+    # at most: the two fetches at once, then the load, each beside the copy
+    beside_peak = max(peaks["nightly_fetch_api"] + peaks["nightly_fetch_pages"], peaks["nightly_load"])
+    nightly_peak_mb = max(
+        [s["peak_rss_mb"] for s in nightly_steps if s is not prepared]
+        + [beside_peak + prepared["peak_rss_mb"]]
+    )
+    return {
+        "steps": nightly_steps,
+        "incremental_s": incremental_s,
+        "peak_rss_mb": nightly_peak_mb,
+        "dbt": nightly_dbt,
+    }
+
+
+NIGHT_START = "night_start"
+
+
+def save_night_start(warehouse: Path, work: Path) -> None:
+    """Keep the state the rebuild published, so `--replay-night` can run the night on it again.
+
+    The build warehouse is copied (the night writes it in place); the published file is linked (the
+    night's publish replaces it by a rename, leaving this link the file it was).
+    """
+    saved = work / NIGHT_START
+    if saved.exists():
+        shutil.rmtree(saved)
+    saved.mkdir()
+    print(f"== keeping the rebuilt state for --replay-night in {saved} (not timed)", flush=True)
+    shutil.copyfile(warehouse / "build" / "warehouse.duckdb", saved / "build.duckdb")
+    os.link(warehouse / "warehouse.duckdb", saved / "published.duckdb")
+    shutil.copyfile(warehouse / "state.json", saved / "state.json")
+
+
+def replay_night(n: int, seed: int, corpus_dir: Path | None, work: Path, *, zipped: bool = False) -> dict:
+    """The nightly increment again, on the state a `--keep-rebuild` run saved: for profiling the night.
+
+    Prints the night's steps; writes them to `<work>/night_replay.json`, never to the results file
+    (the figures there come from whole runs).
+    """
+    saved = work / NIGHT_START
+    if not (saved / "build.duckdb").is_file():
+        raise BenchError(f"nothing to replay: run the bench with --keep-rebuild first ({saved} is missing)")
+    manifest = corpus_mod.generate(n, seed, corpus_dir, zipped=zipped)
+    warehouse = work / "warehouse"
+    nightly_day = manifest["nightly_date"]
+    for part in (warehouse / "raw").glob(f"source=*/run_date={nightly_day}"):
+        shutil.rmtree(part)
+    for rel in ("build/analytics.duckdb", "build/warehouse.duckdb", "warehouse.duckdb", "reports"):
+        path = warehouse / rel
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.chmod(0o644)
+            path.unlink()
+    print(f"== restoring the rebuilt state from {saved} (not timed)", flush=True)
+    shutil.copyfile(saved / "build.duckdb", warehouse / "build" / "warehouse.duckdb")
+    os.link(saved / "published.duckdb", warehouse / "warehouse.duckdb")
+    shutil.copyfile(saved / "state.json", warehouse / "state.json")
+    with ApiReplay(Path(manifest["delta_dir"])) as api:
+        _, nightly_yml, _ = write_sources(work, manifest, api.base_url)
+        print("== nightly increment (replayed)", flush=True)
+        night = run_night(str(warehouse), work, nightly_yml, nightly_day)
+    out = {"code": code_state(), "machine": machine(), **night}
+    (work / "night_replay.json").write_text(json.dumps(out, indent=1, default=str))
+    print(f"nightly run: {night['incremental_s']:.1f} s (peak {night['peak_rss_mb']:,.0f} MB)")
+    return out
+
+
 def run_step_recorded(name: str, kind: str, kwargs: dict, work: Path) -> dict:
     """`run_step`, but a failing step becomes a record (ok False, its error) instead of an exception."""
     t0 = time.perf_counter()
@@ -440,6 +573,7 @@ def bench(
     pages_sample: int = 5000,
     profile: bool = False,
     zipped: bool = False,
+    keep_rebuild: bool = False,
 ) -> dict:
     t_start = time.perf_counter()
     code = code_state()  # before the run: other people may be editing the pipeline meanwhile
@@ -492,76 +626,14 @@ def bench(
         build_bytes = (warehouse / "build" / "warehouse.duckdb").stat().st_size
         analytics_bytes = (warehouse / "warehouse.duckdb").stat().st_size  # the build file, renamed
 
+        if keep_rebuild:
+            save_night_start(warehouse, work)
+
         # -- nightly increment
         print("== nightly increment: 1% changed via the API replay, pages re-fetched", flush=True)
-        nightly_steps = []
-        nightly_started = time.perf_counter()
-
-        def recorded(step: dict) -> dict:
-            nightly_steps.append(step)
-            name, wall, peak = step["step"], step["wall_s"], step["peak_rss_mb"]
-            print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB", flush=True)
-            return step
-
-        def measured(name: str, kind: str, kwargs: dict) -> dict:
-            return recorded(run_step(name, kind, kwargs, work))
-
-        # As the DAG: the publish took the build file, so a copy of the published file becomes the
-        # next build file, beside fetch and load (they touch neither file); dbt waits for it.
-        # The sources are fetched at once, as the DAG's mapped fetch tasks are (each writes only its
-        # own partition of the raw store).
-        with ThreadPoolExecutor(max_workers=3) as beside:
-            preparing = beside.submit(
-                run_step, "nightly_prepare_build", "prepare_build", {"warehouse_dir": wh}, work
-            )
-            fetched_at_once = time.perf_counter()
-            fetching = [
-                beside.submit(
-                    run_step,
-                    name,
-                    "fetch",
-                    {
-                        "sources_file": str(nightly_yml),
-                        "source_name": source,
-                        "run_date": nightly_day,
-                        "warehouse_dir": wh,
-                    },
-                    work,
-                )
-                for name, source in (("nightly_fetch_api", API_SOURCE), ("nightly_fetch_pages", PAGES_SOURCE))
-            ]
-            for fetching_one in fetching:  # recorded in this order, whichever ends first
-                recorded(fetching_one.result() | {"beside": ["nightly_fetch_api", "nightly_fetch_pages"]})
-            fetches_s = time.perf_counter() - fetched_at_once
-            load = measured("nightly_load", "load", {"warehouse_dir": wh, "run_date": nightly_day})
-            prepared = preparing.result()
-            prepared["beside"] = ["nightly_fetch_api", "nightly_fetch_pages", "nightly_load"]
-            prepared["waited_s"] = round(max(0.0, prepared["wall_s"] - fetches_s - load["wall_s"]), 3)
-            nightly_steps.append(prepared)
-            print(
-                f"   {'nightly_prepare_build':<22} {prepared['wall_s']:>9.1f} s  beside fetch and load "
-                f"(waited for it {prepared['waited_s']:.1f} s)",
-                flush=True,
-            )
-        measured("nightly_transform", "transform", {"warehouse_dir": wh})
-        measured("nightly_validate", "validate", {"warehouse_dir": wh, "run_id": "bench_nightly"})
-        measured(
-            "nightly_publish",
-            "publish",
-            {"warehouse_dir": wh, "run_date": nightly_day, "sources_file": str(nightly_yml)},
-        )
-        nightly_dbt = dbt_timings(warehouse / "build" / "dbt_target")
-        shutil.copyfile(
-            warehouse / "build" / "dbt_target" / "run_results.json", work / "nightly_run_results.json"
-        )
-        incremental_s = round(time.perf_counter() - nightly_started, 3)  # the copy ran beside others
-        peaks = {s["step"]: s["peak_rss_mb"] for s in nightly_steps}
-        # at most: the two fetches at once, then the load, each beside the copy
-        beside_peak = max(peaks["nightly_fetch_api"] + peaks["nightly_fetch_pages"], peaks["nightly_load"])
-        nightly_peak_mb = max(
-            [s["peak_rss_mb"] for s in nightly_steps if s is not prepared]
-            + [beside_peak + prepared["peak_rss_mb"]]
-        )
+        night = run_night(wh, work, nightly_yml, nightly_day)
+        nightly_steps, incremental_s = night["steps"], night["incremental_s"]
+        nightly_peak_mb, nightly_dbt = night["peak_rss_mb"], night["dbt"]
         api_requests = list(api.requests)
 
     checks = published_checks(warehouse / "warehouse.duckdb", manifest)
@@ -885,8 +957,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--resume", action="store_true", help="with --stop-after: continue that partial run's rebuild"
     )
+    ap.add_argument(
+        "--keep-rebuild",
+        action="store_true",
+        help="keep the rebuilt state (a copy of the build file) for --replay-night",
+    )
+    ap.add_argument(
+        "--replay-night",
+        action="store_true",
+        help="only the nightly increment again, on the state a --keep-rebuild run kept (for profiling)",
+    )
     args = ap.parse_args(argv)
     work = (args.work or REPO / "var" / "bench" / str(args.n)).resolve()
+    if args.replay_night:
+        try:
+            replay_night(args.n, args.seed, args.corpus, work, zipped=args.zip)
+        except BenchError as exc:
+            raise SystemExit(str(exc)) from None
+        return
     if args.stop_after:
         results = (
             args.results
@@ -920,6 +1008,7 @@ def main(argv: list[str] | None = None) -> None:
             pages_sample=args.pages_sample,
             profile=args.profile,
             zipped=args.zip,
+            keep_rebuild=args.keep_rebuild,
         )
     except BenchError as exc:
         raise SystemExit(str(exc)) from None

@@ -44,7 +44,7 @@ def bench_run(tmp_path_factory):
     committed_before = _digest(COMMITTED_RESULTS)
     env = dict(os.environ, BENCH_CORPUS=str(tmp / "corpus"), BENCH_WORK=str(tmp / "work"))
     proc = subprocess.run(
-        ["make", "--no-print-directory", "bench", f"N={N}", f"RESULTS={results}"],
+        ["make", "--no-print-directory", "bench", f"N={N}", f"RESULTS={results}", "KEEP=1"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -53,7 +53,7 @@ def bench_run(tmp_path_factory):
     )
     assert proc.returncode == 0, f"make bench failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     assert _digest(COMMITTED_RESULTS) == committed_before, "the smoke run overwrote bench/results.json"
-    return {"results": json.loads(results.read_text()), "tmp": tmp, "stdout": proc.stdout}
+    return {"results": json.loads(results.read_text()), "tmp": tmp, "stdout": proc.stdout, "env": env}
 
 
 pytestmark = pytest.mark.slow
@@ -213,3 +213,44 @@ def test_a_floor_that_read_evicted_files_voids_the_ratio(tmp_path):
     assert floor_is_warm({"warm_cached": 1 / 3}) is False
     assert floor_is_warm({"warm_cached": 0.95}) is True
     assert floor_is_warm({"runs_s": [3.1, 1.2]}) is True  # recorded before the check existed
+
+
+def test_a_kept_rebuild_replays_the_same_night(bench_run):
+    """`make bench-night` runs the nightly increment again on the state the rebuild published."""
+    tmp, work = bench_run["tmp"], bench_run["tmp"] / "work"
+    results = tmp / "results.json"
+    results_before = _digest(results)
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "bench-night", f"N={N}"],
+        cwd=REPO,
+        env=bench_run["env"],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert proc.returncode == 0, f"make bench-night failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    assert _digest(results) == results_before  # a replay is for profiling: the results stay the run's
+    replay = json.loads((work / "night_replay.json").read_text())
+    steps = {s["step"]: s for s in replay["steps"]}
+    assert [s["kind"] for s in replay["steps"]] == [
+        "fetch", "fetch", "load", "prepare_build", "transform", "validate", "publish"
+    ]  # fmt: skip
+    # the night started from the rebuild: the API page and the changed studies are new again
+    assert steps["nightly_fetch_api"]["result"]["stored_new"] == 1
+    assert steps["nightly_load"]["result"]["load_id"] == 2
+    assert steps["nightly_load"]["result"]["documents_added"] == CHANGED
+    assert steps["nightly_prepare_build"]["result"]["copied"] is True
+    assert f"nightly run: {replay['incremental_s']:.1f} s" in proc.stdout
+    manifest = json.loads((tmp / "corpus" / "corpus.json").read_text())
+    with duckdb.connect(str(work / "warehouse" / "warehouse.duckdb"), read_only=True) as con:
+        by_source = dict(
+            con.execute("select source_name, count(*) from marts.trial_records group by 1").fetchall()
+        )
+        assert by_source == {"ctgov-bulk": N, "bench-pages": PAGES, "ctgov-api": CHANGED}
+        statuses = dict(con.execute("select nct_id, overall_status from marts.trials").fetchall())
+    assert all(statuses[c["nct_id"]] == c["new_status"] for c in manifest["changes"])
+    # the kept rebuild is unchanged by the replay: its published file still shows the old statuses
+    with duckdb.connect(str(work / "night_start" / "published.duckdb"), read_only=True) as con:
+        before = dict(con.execute("select nct_id, overall_status from marts.trials").fetchall())
+    assert all(before[c["nct_id"]] == c["old_status"] for c in manifest["changes"])
+    assert any(c["old_status"] != c["new_status"] for c in manifest["changes"])
