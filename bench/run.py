@@ -384,9 +384,16 @@ def rebuild_plan(wh: str, rebuild_day: str, nightly_yml: Path) -> list[tuple[str
     ]
 
 
-def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str) -> dict:
-    """The nightly increment's steps, as the DAG runs them; the API replay must be serving."""
+def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str, profiles: Path | None = None) -> dict:
+    """The nightly increment's steps, as the DAG runs them; the API replay must be serving.
+
+    With `profiles`, every step runs under py-spy, its stacks in `<profiles>/<step>.txt` (slower).
+    """
     warehouse = Path(wh)
+
+    def spied(name: str) -> Path | None:
+        return profiles / f"{name}.txt" if profiles is not None else None
+
     nightly_steps = []
     nightly_started = time.perf_counter()
 
@@ -397,7 +404,7 @@ def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str) -> dict:
         return step
 
     def measured(name: str, kind: str, kwargs: dict) -> dict:
-        return recorded(run_step(name, kind, kwargs, work))
+        return recorded(run_step(name, kind, kwargs, work, profile=spied(name)))
 
     # As the DAG: the publish took the build file, so a copy of the published file becomes the
     # next build file, beside fetch and load (they touch neither file); dbt waits for it.
@@ -405,7 +412,12 @@ def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str) -> dict:
     # own partition of the raw store).
     with ThreadPoolExecutor(max_workers=3) as beside:
         preparing = beside.submit(
-            run_step, "nightly_prepare_build", "prepare_build", {"warehouse_dir": wh}, work
+            run_step,
+            "nightly_prepare_build",
+            "prepare_build",
+            {"warehouse_dir": wh},
+            work,
+            profile=spied("nightly_prepare_build"),
         )
         fetched_at_once = time.perf_counter()
         fetching = [
@@ -420,6 +432,7 @@ def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str) -> dict:
                     "warehouse_dir": wh,
                 },
                 work,
+                profile=spied(name),
             )
             for name, source in (("nightly_fetch_api", API_SOURCE), ("nightly_fetch_pages", PAGES_SOURCE))
         ]
@@ -482,7 +495,9 @@ def save_night_start(warehouse: Path, work: Path) -> None:
     shutil.copyfile(warehouse / "state.json", saved / "state.json")
 
 
-def replay_night(n: int, seed: int, corpus_dir: Path | None, work: Path, *, zipped: bool = False) -> dict:
+def replay_night(
+    n: int, seed: int, corpus_dir: Path | None, work: Path, *, zipped: bool = False, profile: bool = False
+) -> dict:
     """The nightly increment again, on the state a `--keep-rebuild` run saved: for profiling the night.
 
     Prints the night's steps; writes them to `<work>/night_replay.json`, never to the results file
@@ -510,7 +525,10 @@ def replay_night(n: int, seed: int, corpus_dir: Path | None, work: Path, *, zipp
     with ApiReplay(Path(manifest["delta_dir"])) as api:
         _, nightly_yml, _ = write_sources(work, manifest, api.base_url)
         print("== nightly increment (replayed)", flush=True)
-        night = run_night(str(warehouse), work, nightly_yml, nightly_day)
+        profiles = work / "profiles" if profile else None
+        if profiles is not None:
+            profiles.mkdir(exist_ok=True)
+        night = run_night(str(warehouse), work, nightly_yml, nightly_day, profiles)
     out = {"code": code_state(), "machine": machine(), **night}
     (work / "night_replay.json").write_text(json.dumps(out, indent=1, default=str))
     print(f"nightly run: {night['incremental_s']:.1f} s (peak {night['peak_rss_mb']:,.0f} MB)")
@@ -947,7 +965,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--refetch", action="store_true", help="fetch the corpus into the raw store again")
     ap.add_argument("--peer-sample", type=int, default=5000)
     ap.add_argument("--pages-sample", type=int, default=5000)
-    ap.add_argument("--profile", action="store_true", help="also run dbt build and GX under py-spy")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also run dbt build and GX under py-spy (with --replay-night: every step of the night)",
+    )
     ap.add_argument(
         "--stop-after",
         choices=("load", "transform", "validate", "publish"),
@@ -971,7 +993,7 @@ def main(argv: list[str] | None = None) -> None:
     work = (args.work or REPO / "var" / "bench" / str(args.n)).resolve()
     if args.replay_night:
         try:
-            replay_night(args.n, args.seed, args.corpus, work, zipped=args.zip)
+            replay_night(args.n, args.seed, args.corpus, work, zipped=args.zip, profile=args.profile)
         except BenchError as exc:
             raise SystemExit(str(exc)) from None
         return
