@@ -493,6 +493,7 @@ def save_night_start(warehouse: Path, work: Path) -> None:
     shutil.copyfile(warehouse / "build" / "warehouse.duckdb", saved / "build.duckdb")
     os.link(warehouse / "warehouse.duckdb", saved / "published.duckdb")
     shutil.copyfile(warehouse / "state.json", saved / "state.json")
+    os.sync()  # the copy's writeback would otherwise run beside the night's steps
 
 
 def replay_night(
@@ -522,6 +523,7 @@ def replay_night(
     shutil.copyfile(saved / "build.duckdb", warehouse / "build" / "warehouse.duckdb")
     os.link(saved / "published.duckdb", warehouse / "warehouse.duckdb")
     shutil.copyfile(saved / "state.json", warehouse / "state.json")
+    os.sync()
     with ApiReplay(Path(manifest["delta_dir"])) as api:
         _, nightly_yml, _ = write_sources(work, manifest, api.base_url)
         print("== nightly increment (replayed)", flush=True)
