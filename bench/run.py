@@ -108,6 +108,7 @@ def run_step(
             "--rate",
             "25",
             "--subprocesses",
+            "--idle",  # wall time: the main thread waiting on DuckDB's worker threads counts too
             "-o",
             str(profile),
             "--",
