@@ -26,12 +26,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import msgspec
 
 from ingest.settings import BUILD_ROW_GROUP_SIZE, connect_build_file
 
@@ -330,11 +332,24 @@ def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
     [(database, threads)] = con.execute("select current_database(), current_setting('threads')").fetchall()
     workers = max(1, min(int(threads), len(batches)))
 
+    # Batches commit in their order, whichever finishes first: a table's row groups follow the commits,
+    # and only the last batch is short. A short row group before full ones was merged with them by
+    # the next checkpoint that appended to the table: the first nightly load after a rebuild rewrote
+    # ~13,000 stored studies to add its 5,000 (0.9 s of its close; BENCHMARKS.md item 54).
+    committed = [threading.Event() for _ in batches]
+
     def store(batch: int, documents: pa.Table) -> None:
-        with con.cursor() as cursor:  # a connection of its own: its own transaction
-            cursor.execute(f'use "{database}"')
-            cursor.register("batch_documents", documents)
-            cursor.execute(_BATCH_INSERT, [batches[batch], prefix])
+        try:
+            with con.cursor() as cursor:  # a connection of its own: its own transaction
+                cursor.execute(f'use "{database}"')
+                cursor.register("batch_documents", documents)
+                cursor.begin()
+                cursor.execute(_BATCH_INSERT, [batches[batch], prefix])
+                if batch:
+                    committed[batch - 1].wait()
+                cursor.commit()
+        finally:
+            committed[batch].set()  # a failed batch fails the load; the next ones need not wait
 
     # While the batches in flight are stored, the disk reads the next one: cold, the reads alone took
     # about a third of a rebuild's load.
@@ -404,7 +419,7 @@ def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:
 def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int) -> None:
     """An API page holds many studies: each becomes its own document, keyed by its NCT ID."""
     pages = [
-        str(raw_root / p)
+        p
         for (p,) in con.execute(
             """
             select distinct payload_path from new_fetches
@@ -414,45 +429,130 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
     ]
     if not pages:
         return
-    con.execute(
-        """
-        create or replace temp table api_sightings as
-        with page_studies as (
-            -- unnest in the select list: a lateral unnest beside `content` would copy the whole
-            -- page into every study's row (a 14 MB page of 500 studies took 7 GB that way)
-            select replace(blobs.filename, ?, '') as payload_path,
-                   unnest(cast(json_extract(try(decode(blobs.content)), '$.studies') as json[])) as study
-            from read_blob(?) as blobs
-        ),
-        studies as (
-            select f.* exclude (document_key, payload_format, error, filename),
-                   s.study::varchar as body,
-                   json_extract_string(s.study, '$.protocolSection.identificationModule.nctId')
-                       as document_key,
-                   'ctgov_study' as payload_format
-            from new_fetches f
-            join page_studies as s on f.payload_path = s.payload_path
-            where f.payload_format = 'ctgov_api_page'
+    con.register("api_studies", split_api_pages(raw_root, pages))  # `page` indexes `pages`
+    try:
+        con.execute(
+            """
+            create or replace temp table api_sightings as
+            with studies as (
+                select f.* exclude (document_key, payload_format, error, filename),
+                       s.body,
+                       s.is_valid_utf8,
+                       s.is_valid_json,
+                       -- a page that could not be split keeps its URL as its key
+                       case when s.is_valid_json then json_extract_string(s.body, ?) else f.document_key end
+                           as document_key,
+                       'ctgov_study' as payload_format,
+                       sha256(s.body) as content_sha256
+                from new_fetches f
+                join api_studies as s on f.payload_path = ?[s.page + 1]
+                where f.payload_format = 'ctgov_api_page'
+            )
+            select sha256(concat_ws('|', source_name, document_key, content_sha256)) as document_id,
+                   *,
+                   ?::integer as load_id
+            from studies
+            """,
+            ["$.protocolSection.identificationModule.nctId", pages, load_id],
         )
-        select sha256(concat_ws('|', source_name, document_key, sha256(body))) as document_id,
-               *,
-               sha256(body) as content_sha256,
-               ?::integer as load_id
-        from studies
-        """,
-        [str(raw_root) + "/", pages, load_id],
-    )
+    finally:
+        con.unregister("api_studies")
     _insert_sightings(con, "api_sightings")
     con.execute(
         f"""
         insert into raw.documents by name
-        select distinct on (document_id) {DOCUMENT_COLUMNS}, true as is_valid_utf8, true as is_valid_json,
-               body, load_id
+        select distinct on (document_id) {DOCUMENT_COLUMNS}, is_valid_utf8, is_valid_json, body, load_id
         from api_sightings n
         where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
         order by document_id, fetched_at
         """
     )
+
+
+class _ApiPage(msgspec.Struct):
+    """What the load needs of an API page: its studies, each kept as the bytes the page held."""
+
+    studies: list[msgspec.Raw]
+
+
+_API_PAGE_DECODER = msgspec.json.Decoder(_ApiPage)
+
+
+def split_api_pages(raw_root: Path, payload_paths: list[str]) -> pa.Table:
+    """Every study of these API pages as the exact text the page held: `page` (an index into
+    `payload_paths`), `body`, and `is_valid_utf8` / `is_valid_json`.
+
+    msgspec splits a page in one pass without building its studies as objects, and the bodies go to
+    DuckDB as one Arrow buffer per page (checked as UTF-8 by Arrow, no Python string per study);
+    DuckDB then extracts keys and hashes set-based. Splitting in SQL (`json_extract` to `json[]`,
+    `unnest`) parsed every study and wrote it out again. A page that cannot be split (not JSON, no
+    `studies` list; the fetch stores none such, but a raw file can be damaged) becomes one row of its
+    whole text, flagged not JSON, so that the quarantine shows it and the load goes on.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    # Arrays are made from their buffers: `pa.array` of a Python list would import pandas (0.25 s).
+    def pages_column(index: int, length: int) -> pa.Array:
+        values = np.full(length, index, dtype=np.int32)
+        return pa.Array.from_buffers(pa.int32(), length, [None, pa.py_buffer(values)])
+
+    def flags(values: list[bool]) -> pa.Array:
+        bits = np.packbits(np.array(values, dtype=bool), bitorder="little")
+        return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
+
+    def texts(parts: list[bytes]) -> pa.Array:
+        offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+        np.cumsum([len(part) for part in parts], out=offsets[1:])
+        return pa.LargeStringArray.from_buffers(
+            len(parts), pa.py_buffer(offsets), pa.py_buffer(b"".join(parts))
+        )
+
+    batches = []
+    for index, relpath in enumerate(payload_paths):
+        data = (raw_root / relpath).read_bytes()
+        try:
+            studies = list(_API_PAGE_DECODER.decode(data).studies)
+            valid_json = [True] * len(studies)
+        except msgspec.DecodeError as exc:
+            log.warning("API page %s cannot be split into studies (%s): quarantined whole", relpath, exc)
+            studies, valid_json = [data], [False]
+        try:
+            bodies = texts(studies)
+            bodies.validate(full=True)  # msgspec's syntax check skips over string contents
+            valid_utf8 = [True] * len(studies)
+        except pa.ArrowInvalid:
+            valid_utf8 = [_is_utf8(bytes(study)) for study in studies]
+            studies = [bytes(study).decode("utf-8", errors="replace").encode() for study in studies]
+            bodies = texts(studies)
+        batches.append(
+            pa.RecordBatch.from_arrays(
+                [
+                    pages_column(index, len(studies)),
+                    bodies,
+                    flags(valid_utf8),
+                    flags(valid_json),
+                ],
+                names=["page", "body", "is_valid_utf8", "is_valid_json"],
+            )
+        )
+    schema = pa.schema(
+        [
+            ("page", pa.int32()),
+            ("body", pa.large_string()),
+            ("is_valid_utf8", pa.bool_()),
+            ("is_valid_json", pa.bool_()),
+        ]
+    )
+    return pa.Table.from_batches(batches, schema=schema)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -22,8 +23,8 @@ STORED = (
 )
 
 
-def _row(store: SnapshotStore, key: str, text: str) -> dict:
-    stored = store.put("site", DAY, text.encode(), "txt")
+def _row(store: SnapshotStore, key: str, text: str | bytes) -> dict:
+    stored = store.put("site", DAY, text if isinstance(text, bytes) else text.encode(), "txt")
     return {
         "fetch_id": f"fetch-{key}",
         "source_name": "site",
@@ -77,7 +78,8 @@ def test_a_manifest_is_read_again_only_when_it_was_rewritten(tmp_path: Path) -> 
 
 def test_a_load_of_many_files_stores_them_in_batches_of_one_row_group(tmp_path: Path) -> None:
     """More files than two read batches: every payload lands on its own manifest row, and each batch,
-    stored by its own connection, is a row group of BUILD_ROW_GROUP_SIZE documents."""
+    stored by its own connection, is a row group of BUILD_ROW_GROUP_SIZE documents, committed in
+    order: the short last batch (stored beside the one before it, and done first) is the last group."""
     from ingest import load
     from ingest.settings import BUILD_ROW_GROUP_SIZE
 
@@ -105,9 +107,9 @@ def test_a_load_of_many_files_stores_them_in_batches_of_one_row_group(tmp_path: 
     groups = query(
         db,
         "select max(count) from pragma_storage_info('raw.documents')"
-        " where column_name = 'body' group by row_group_id order by 1",
+        " where column_name = 'body' group by row_group_id order by row_group_id",
     )
-    assert groups == [(1_000,), (BUILD_ROW_GROUP_SIZE,), (BUILD_ROW_GROUP_SIZE,)]
+    assert groups == [(BUILD_ROW_GROUP_SIZE,), (BUILD_ROW_GROUP_SIZE,), (1_000,)]
 
 
 def test_a_load_that_stops_before_its_manifests_is_discarded_and_done_again(tmp_path: Path) -> None:
@@ -190,3 +192,68 @@ def test_study_payloads_are_checked_for_json_once_as_they_are_stored(tmp_path: P
     store.write_manifest("site", date(2026, 1, 2), [_row(store, "later", "Trial D\nNCT00000004")])
     assert load_pending(db, raw)["documents_added"] == 1
     assert query(db, flags) == sorted([*expected, ("https://example.org/later", "page", None)])
+
+
+def test_an_api_page_is_split_into_its_studies_exact_text_and_a_damaged_one_is_kept_whole(
+    tmp_path: Path,
+) -> None:
+    """Each study of a page becomes a document holding the bytes the page held (whitespace, escapes
+    and all), keyed by its NCT ID and hashed as those bytes; a page that is not JSON is one document,
+    keyed by its URL and flagged, for the quarantine; a study whose bytes are not UTF-8 is kept
+    decoded with replacement characters, flagged."""
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    first = (
+        '{\n  "protocolSection": {"identificationModule": '
+        '{"nctId": "NCT00000001", "briefTitle": "Lupus \\u00e9"}}\n}'
+    )
+    second = '{"protocolSection":{"identificationModule":{"nctId":"NCT00000002","briefTitle":"CAR-T — SLE"}}}'
+    page = f'{{"studies": [ {first} ,\n {second}], "nextPageToken": "2"}}'
+    latin1 = b'{"protocolSection":{"identificationModule":{"nctId":"NCT00000003","briefTitle":"Sj\xf6gren"}}}'
+    rows = [
+        _row(store, "api?page=1", page),
+        _row(store, "api?page=2", '{"studies": [{"protocolSection": '),
+        _row(store, "api?page=3", b'{"studies": [' + latin1 + b"]}"),
+    ]
+    for row in rows:
+        row["payload_format"] = "ctgov_api_page"
+    store.write_manifest("site", DAY, rows)
+
+    assert load_pending(db, raw)["documents_added"] == 4
+    stored = query(
+        db,
+        "select document_key, body, content_sha256, is_valid_json, is_valid_utf8, payload_format"
+        " from raw.documents order by document_key",
+    )
+    assert stored == [
+        ("NCT00000001", first, hashlib.sha256(first.encode()).hexdigest(), True, True, "ctgov_study"),
+        ("NCT00000002", second, hashlib.sha256(second.encode()).hexdigest(), True, True, "ctgov_study"),
+        (
+            "NCT00000003",
+            latin1.decode("utf-8", errors="replace"),
+            hashlib.sha256(latin1.decode("utf-8", errors="replace").encode()).hexdigest(),
+            True,
+            False,
+            "ctgov_study",
+        ),
+        (
+            "https://example.org/api?page=2",
+            '{"studies": [{"protocolSection": ',
+            hashlib.sha256(b'{"studies": [{"protocolSection": ').hexdigest(),
+            False,
+            True,
+            "ctgov_study",
+        ),
+    ]
+    # every study is sighted by its page's fetch, and the document id follows from key and content
+    sightings = query(
+        db,
+        "select s.fetch_id, d.document_key, d.document_id = sha256(concat_ws('|', 'site', d.document_key,"
+        " d.content_sha256)) from raw.sightings s join raw.documents d using (document_id) order by 2",
+    )
+    assert sightings == [
+        ("fetch-api?page=1", "NCT00000001", True),
+        ("fetch-api?page=1", "NCT00000002", True),
+        ("fetch-api?page=3", "NCT00000003", True),
+        ("fetch-api?page=2", "https://example.org/api?page=2", True),
+    ]
