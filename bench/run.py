@@ -494,6 +494,7 @@ def save_night_start(warehouse: Path, work: Path) -> None:
     shutil.copyfile(warehouse / "build" / "warehouse.duckdb", saved / "build.duckdb")
     os.link(warehouse / "warehouse.duckdb", saved / "published.duckdb")
     shutil.copyfile(warehouse / "state.json", saved / "state.json")
+    shutil.copytree(warehouse / "build" / "dbt_target", saved / "dbt_target")  # dbt's partial parse
     os.sync()  # the copy's writeback would otherwise run beside the night's steps
 
 
@@ -513,7 +514,8 @@ def replay_night(
     nightly_day = manifest["nightly_date"]
     for part in (warehouse / "raw").glob(f"source=*/run_date={nightly_day}"):
         shutil.rmtree(part)
-    for rel in ("build/analytics.duckdb", "build/warehouse.duckdb", "warehouse.duckdb", "reports"):
+    built = ("build/analytics.duckdb", "build/warehouse.duckdb", "build/dbt_target")
+    for rel in (*built, "warehouse.duckdb", "reports"):
         path = warehouse / rel
         if path.is_dir():
             shutil.rmtree(path)
@@ -524,6 +526,8 @@ def replay_night(
     shutil.copyfile(saved / "build.duckdb", warehouse / "build" / "warehouse.duckdb")
     os.link(saved / "published.duckdb", warehouse / "warehouse.duckdb")
     shutil.copyfile(saved / "state.json", warehouse / "state.json")
+    if (saved / "dbt_target").is_dir():
+        shutil.copytree(saved / "dbt_target", warehouse / "build" / "dbt_target")
     os.sync()
     with ApiReplay(Path(manifest["delta_dir"])) as api:
         _, nightly_yml, _ = write_sources(work, manifest, api.base_url)
