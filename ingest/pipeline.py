@@ -235,7 +235,6 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     from dbt.cli.main import dbtRunner
 
     from ingest import build_log
-    from ingest.dbt_schedule import longest_chain_first
 
     paths = warehouse_paths(warehouse_dir)
     os.environ.update(dbt_env(warehouse_dir))
@@ -267,8 +266,7 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     args += ["--threads", str(threads)]
     os.environ["TRIALWH_SINCE_LOAD_ID"] = str(plan["since_load_id"])
     try:
-        with longest_chain_first(threads):
-            result = dbtRunner().invoke(args)
+        result = dbtRunner().invoke(args)
     finally:
         del os.environ["TRIALWH_SINCE_LOAD_ID"]
     _release_dbt_connections()
