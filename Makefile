@@ -64,7 +64,7 @@ bench: setup  ## full rebuild, nightly increment, DuckDB floor, ctgforge peer, p
 	$(BIN)/python -m bench.run $(BENCH_FLAGS)
 
 bench-night: setup  ## the nightly increment again on the state a `make bench KEEP=1` run kept (profiling)
-	$(BIN)/python -m bench.run --n $(N) --seed $(SEED) $(if $(ZIP),--zip) $(if $(PROFILE),--profile) --replay-night
+	$(BIN)/python -m bench.run --n $(N) --seed $(SEED) $(if $(ZIP),--zip) $(if $(PROFILE),--profile) $(if $(COLD),--cold) --replay-night
 
 clean:
 	rm -rf $(VAR) dbt_project/target dbt_project/logs

@@ -499,7 +499,14 @@ def save_night_start(warehouse: Path, work: Path) -> None:
 
 
 def replay_night(
-    n: int, seed: int, corpus_dir: Path | None, work: Path, *, zipped: bool = False, profile: bool = False
+    n: int,
+    seed: int,
+    corpus_dir: Path | None,
+    work: Path,
+    *,
+    zipped: bool = False,
+    profile: bool = False,
+    cold: bool = False,
 ) -> dict:
     """The nightly increment again, on the state a `--keep-rebuild` run saved: for profiling the night.
 
@@ -529,6 +536,8 @@ def replay_night(
     if (saved / "dbt_target").is_dir():
         shutil.copytree(saved / "dbt_target", warehouse / "build" / "dbt_target")
     os.sync()
+    if cold:  # every file read from disk, as after a rebuild whose reads evicted some of them
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
     with ApiReplay(Path(manifest["delta_dir"])) as api:
         _, nightly_yml, _ = write_sources(work, manifest, api.base_url)
         print("== nightly increment (replayed)", flush=True)
@@ -992,6 +1001,9 @@ def main(argv: list[str] | None = None) -> None:
         help="keep the rebuilt state (a copy of the build file) for --replay-night",
     )
     ap.add_argument(
+        "--cold", action="store_true", help="with --replay-night: drop the page cache first (needs root)"
+    )
+    ap.add_argument(
         "--replay-night",
         action="store_true",
         help="only the nightly increment again, on the state a --keep-rebuild run kept (for profiling)",
@@ -1000,7 +1012,9 @@ def main(argv: list[str] | None = None) -> None:
     work = (args.work or REPO / "var" / "bench" / str(args.n)).resolve()
     if args.replay_night:
         try:
-            replay_night(args.n, args.seed, args.corpus, work, zipped=args.zip, profile=args.profile)
+            replay_night(
+                args.n, args.seed, args.corpus, work, zipped=args.zip, profile=args.profile, cold=args.cold
+            )
         except BenchError as exc:
             raise SystemExit(str(exc)) from None
         return
