@@ -226,29 +226,30 @@ def prepare_warehouse(warehouse: Path, manifest: dict, refetch: bool) -> dict | 
     }
     previous = json.loads(marker.read_text()) if marker.exists() else None
     reuse = not refetch and previous is not None and previous.get("corpus") == fingerprint
-    if not reuse and warehouse.exists():
-        shutil.rmtree(warehouse)
-    for rel in (
-        "build",
-        "reports",
-        "warehouse.duckdb",
-        "state.json",
-    ):
+    if not reuse:
+        if warehouse.exists():
+            shutil.rmtree(warehouse)
+        return None
+    clear_to_raw_snapshots(warehouse, manifest["rebuild_date"])  # the rebuild loads bulk + pages again
+    return previous
+
+
+def clear_to_raw_snapshots(warehouse: Path, rebuild_day: str) -> None:
+    """Drop the build, publish, state and reports, and the raw snapshots of later run dates (and of
+    the API source, whose pages only nights fetch): what is left is what a rebuild starts from."""
+    for rel in ("build", "reports", "warehouse.duckdb", "state.json"):
         p = warehouse / rel
         if p.is_dir():
             shutil.rmtree(p)
         elif p.exists():
             p.chmod(0o644)
             p.unlink()
-    if reuse:  # drop what a previous nightly run added, so the rebuild loads exactly the bulk + pages
-        for part in (warehouse / "raw").glob("source=*/run_date=*"):
-            if not part.name.endswith(manifest["rebuild_date"]) or part.parent.name == f"source={API_SOURCE}":
-                shutil.rmtree(part)
-        for src in (warehouse / "raw").glob("source=*"):
-            if not any(src.iterdir()):
-                src.rmdir()
-        return previous
-    return None
+    for part in (warehouse / "raw").glob("source=*/run_date=*"):
+        if not part.name.endswith(rebuild_day) or part.parent.name == f"source={API_SOURCE}":
+            shutil.rmtree(part)
+    for src in (warehouse / "raw").glob("source=*"):
+        if not any(src.iterdir()):
+            src.rmdir()
 
 
 # ---------------------------------------------------------------------------- facts
@@ -519,17 +520,9 @@ def replay_night(
     manifest = corpus_mod.generate(n, seed, corpus_dir, zipped=zipped)
     warehouse = work / "warehouse"
     nightly_day = manifest["nightly_date"]
-    for part in (warehouse / "raw").glob(f"source=*/run_date={nightly_day}"):
-        shutil.rmtree(part)
-    built = ("build/analytics.duckdb", "build/warehouse.duckdb", "build/dbt_target")
-    for rel in (*built, "warehouse.duckdb", "reports"):
-        path = warehouse / rel
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
-            path.chmod(0o644)
-            path.unlink()
+    clear_to_raw_snapshots(warehouse, manifest["rebuild_date"])
     print(f"== restoring the rebuilt state from {saved} (not timed)", flush=True)
+    (warehouse / "build").mkdir()
     shutil.copyfile(saved / "build.duckdb", warehouse / "build" / "warehouse.duckdb")
     os.link(saved / "published.duckdb", warehouse / "warehouse.duckdb")
     shutil.copyfile(saved / "state.json", warehouse / "state.json")

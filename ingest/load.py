@@ -335,7 +335,7 @@ def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
     # Batches commit in their order, whichever finishes first: a table's row groups follow the commits,
     # and only the last batch is short. A short row group before full ones was merged with them by
     # the next checkpoint that appended to the table: the first nightly load after a rebuild rewrote
-    # ~13,000 stored studies to add its 5,000 (0.9 s of its close; BENCHMARKS.md item 54).
+    # ~13,000 stored studies to add its 5,000 (0.9 s of its close; BENCHMARKS.md item 55).
     committed = [threading.Event() for _ in batches]
 
     def store(batch: int, documents: pa.Table) -> None:
@@ -522,8 +522,9 @@ def split_api_pages(raw_root: Path, payload_paths: list[str]) -> pa.Table:
             bodies.validate(full=True)  # msgspec's syntax check skips over string contents
             valid_utf8 = [True] * len(studies)
         except pa.ArrowInvalid:
-            valid_utf8 = [_is_utf8(bytes(study)) for study in studies]
-            studies = [bytes(study).decode("utf-8", errors="replace").encode() for study in studies]
+            raw = [bytes(study) for study in studies]
+            studies = [part.decode("utf-8", errors="replace").encode() for part in raw]
+            valid_utf8 = [kept == part for kept, part in zip(studies, raw, strict=True)]
             bodies = texts(studies)
         batches.append(
             pa.RecordBatch.from_arrays(
@@ -545,14 +546,6 @@ def split_api_pages(raw_root: Path, payload_paths: list[str]) -> pa.Table:
         ]
     )
     return pa.Table.from_batches(batches, schema=schema)
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None:
