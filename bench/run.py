@@ -152,6 +152,10 @@ def run_step(
         ),
         "sampled_peak_rss_mb": round(max((m for _, m in samples), default=0.0), 1),
         "wait4_maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+        # what the step read from and wrote to the disk (the page cache's misses), its children
+        # included; Linux counts ru_inblock / ru_oublock in 512-byte sectors
+        "disk_read_mb": round(usage.ru_inblock * 512 / 2**20, 1),
+        "disk_write_mb": round(usage.ru_oublock * 512 / 2**20, 1),
         "log": str(log),
         "result": record.get("result"),
         "code": record.get("code"),
@@ -402,7 +406,9 @@ def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str, profiles
     def recorded(step: dict) -> dict:
         nightly_steps.append(step)
         name, wall, peak = step["step"], step["wall_s"], step["peak_rss_mb"]
-        print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB", flush=True)
+        read = step.get("disk_read_mb")
+        disk = f"  read from disk {read:>7.0f} MB" if read is not None else ""
+        print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB{disk}", flush=True)
         return step
 
     def measured(name: str, kind: str, kwargs: dict) -> dict:

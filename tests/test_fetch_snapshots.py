@@ -100,3 +100,23 @@ def test_a_partition_removed_while_the_store_is_open_is_skipped(tmp_path):
     shutil.rmtree(tmp_path / "source=z")
     again = store.put("a", D2, b"two", "txt")
     assert again.is_new and again.relpath.startswith("source=a/run_date=2024-11-21/")
+
+
+def test_a_partition_too_large_to_list_is_asked_for_the_payloads_file_name(tmp_path, monkeypatch):
+    import ingest.snapshots as snapshots
+
+    bulk = SnapshotStore(tmp_path).put("bulk", D1, b"study", "json")
+    monkeypatch.setattr(snapshots, "LIST_LIMIT_BYTES", 0)  # every folder counts as large
+    store = SnapshotStore(tmp_path)
+
+    again = store.put("api", D2, b"study", "json")
+    assert (again.is_new, again.relpath) == (False, bulk.relpath)
+    assert store._listings == {"source=bulk/run_date=2024-11-20": None}  # asked by name, not listed
+
+    new = store.put("api", D2, b"another study", "json")
+    assert new.is_new and new.relpath.startswith("source=api/run_date=2024-11-21/")
+    # the same bytes under another extension are not asked for: stored once more, nothing lost
+    other = store.put("pages", D2, b"study", "txt")
+    assert other.is_new and (tmp_path / other.relpath).read_bytes() == b"study"
+    # a lookup without an extension lists every folder, however large
+    assert SnapshotStore(tmp_path).lookup(bulk.sha256) == bulk.relpath
