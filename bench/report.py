@@ -60,19 +60,19 @@ def report(r: dict) -> str:
     for name, value, key in rows:
         met = "void" if t[key].get("void") else "yes" if t[key]["met"] else "**no**"
         out.append(f"| `{name}` | {value} | {t[key]['target']} | {met} |")
-    out += ["", "| step | wall | in-process | CPU | peak RSS |", "|---|---|---|---|---|"]
-    fetch = r["fetch"]
-    for s in fetch.get("steps", []):
+    out += [
+        "",
+        "| step | wall | in-process | CPU | peak RSS | read from disk |",
+        "|---|---|---|---|---|---|",
+    ]
+    # disk reads: recorded since the runs of 2026-11-23 ("-" in older results)
+    fetched = [(s, f"{s['step']} (not in the target)") for s in r["fetch"].get("steps", [])]
+    timed = [(s, s["step"]) for group in ("rebuild", "incremental") for s in r[group]["steps"]]
+    for s, label in fetched + timed:
         out.append(
-            f"| {s['step']} (not in the target) | {s['wall_s']:.1f} s | {s['inner_s']} s | {s['cpu_s']} s "
-            f"| {_mb(s['peak_rss_mb'])} |"
+            f"| {label} | {s['wall_s']:.1f} s | {s['inner_s']} s | {s['cpu_s']} s "
+            f"| {_mb(s['peak_rss_mb'])} | {_mb(s.get('disk_read_mb'))} |"
         )
-    for group in ("rebuild", "incremental"):
-        for s in r[group]["steps"]:
-            out.append(
-                f"| {s['step']} | {s['wall_s']:.1f} s | {s['inner_s']} s | {s['cpu_s']} s "
-                f"| {_mb(s['peak_rss_mb'])} |"
-            )
     return "\n".join(out)
 
 
