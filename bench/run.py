@@ -405,10 +405,11 @@ def run_night(wh: str, work: Path, nightly_yml: Path, nightly_day: str, profiles
 
     def recorded(step: dict) -> dict:
         nightly_steps.append(step)
-        name, wall, peak = step["step"], step["wall_s"], step["peak_rss_mb"]
-        read = step.get("disk_read_mb")
-        disk = f"  read from disk {read:>7.0f} MB" if read is not None else ""
-        print(f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB{disk}", flush=True)
+        name, wall, peak, read = step["step"], step["wall_s"], step["peak_rss_mb"], step["disk_read_mb"]
+        print(
+            f"   {name:<22} {wall:>9.1f} s  peak {peak:>8.0f} MB  read from disk {read:>7.0f} MB",
+            flush=True,
+        )
         return step
 
     def measured(name: str, kind: str, kwargs: dict) -> dict:

@@ -2,8 +2,8 @@
 
 A payload is written once, the first time its sha256 is seen anywhere under the raw root (in a
 folder too large to list, with its extension); later fetches of the same bytes only add manifest
-rows pointing at the existing file. Writes go to a
-temp file in the target folder and are `os.replace`d, so readers never see half a file.
+rows pointing at the existing file. Writes go to a temp file in the target folder and are
+`os.replace`d, so readers never see half a file.
 """
 
 from __future__ import annotations
@@ -85,8 +85,9 @@ class SnapshotStore:
 
     def _listing(self, partition: str, *, whole: bool = False) -> list[str] | None:
         """The partition's file names, sorted; None for a folder too large to list (unless `whole`)."""
-        if partition in self._listings and (self._listings[partition] is not None or not whole):
-            return self._listings[partition]
+        names = self._listings.get(partition)
+        if names is not None or (partition in self._listings and not whole):  # listed, or known large
+            return names
         folder = self.raw_root / partition
         names: list[str] | None
         try:
@@ -128,7 +129,7 @@ class SnapshotStore:
             return self._find(sha256, ext)
 
     def put(self, source_name: str, run_date: date, body: bytes, ext: str) -> StoredPayload:
-        """Store `body` unless its sha256 is already held anywhere under the raw root."""
+        """Store `body` unless its sha256 is already held under the raw root (see the class)."""
         if not _EXT_RE.match(ext):
             raise ValueError(f"bad payload extension {ext!r}")
         digest = hashlib.sha256(body).hexdigest()

@@ -88,7 +88,6 @@ def test_rebuild_runs_the_four_steps_each_in_its_own_process(bench_run):
     assert r["peak_rss_mb"] == max(s["peak_rss_mb"] for s in steps)
     for s in steps:
         assert s["ok"] and s["wall_s"] > 0 and s["peak_rss_mb"] > 0 and s["cpu_s"] > 0
-        assert s["disk_read_mb"] >= 0
     # each step's own disk writes: dbt writes the marts file, the publish renames it (copies nothing)
     marts_mb = r["rebuild"]["analytics_db_bytes"] / 2**20
     assert steps[0]["disk_write_mb"] > 0 and steps[1]["disk_write_mb"] > marts_mb / 2
