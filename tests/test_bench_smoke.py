@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -142,6 +143,33 @@ def test_nightly_increment_publishes_the_changed_studies(bench_run):
             ).fetchone()
             assert status == (change["new_status"],), change
     assert r["checks"]["changed_status_visible_in_trials"] == CHANGED
+
+
+def test_the_nights_data_tests_read_the_rows_of_the_records_it_sighted(bench_run):
+    """dbt's `unique` test of a list mart, compiled by the night, reads the arms of the 20 changed
+    studies' API records and the 20 pages fetched again, found by row id, not the whole table."""
+    warehouse = bench_run["tmp"] / "work" / "warehouse"
+    compiled = next((warehouse / "build" / "dbt_target" / "compiled").rglob("unique_arms_arm_id.sql"))
+    sql = compiled.read_text()
+    subquery = re.search(r"\(select \* from (\S+) where (rowid in .*?)\) dbt_subquery", sql, re.S)
+    assert subquery, sql
+    relation, where = subquery.groups()
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse / 'build' / 'warehouse.duckdb'}' as warehouse (read_only)")
+        con.execute(f"attach '{warehouse / 'warehouse.duckdb'}' as analytics (read_only)")  # published
+        con.execute("set search_path = 'warehouse.main'")
+        tested = con.execute(f"select arm_id from {relation} where {where} order by 1").fetchall()
+        sighted = con.execute(
+            """
+            select arm_id from analytics.marts.arms
+            inner join analytics.marts.trial_records using (record_id)
+            where source_name in ('ctgov-api', 'bench-pages')
+            order by 1
+            """
+        ).fetchall()
+        (all_arms,) = con.execute("select count(*) from analytics.marts.arms").fetchone()
+    assert tested == sighted
+    assert 20 < len(tested) < all_arms / 10
 
 
 def test_floor_peer_and_pages_measure_the_same_corpus(bench_run):

@@ -14,6 +14,11 @@
       a later load;
     - anything else (views, tables, texts keyed on their hash): every row.
 
+    On an incremental table the filter finds the rows' ids on its own columns first and the test
+    reads its columns for those row ids only (as `rows_of`): the rows a build wrote are at the end
+    of the table, so DuckDB skips the row groups before the lowest id instead of reading the tested
+    column whole (`unique` on `int_sites_normalized.site_id` read 174 MB from disk a cold night).
+
     Every tested key embeds its parent (a criterion's id hashes its record id), and a build rewrites
     all rows of each parent it touches, so a duplicate can only arise among the rows it wrote. A
     first build or a full refresh tests every row.
@@ -21,7 +26,12 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where == '__rows_of_this_build__' -%}
-        {%- set where = rows_of_this_build(model.get('attached_node')) -%}
+        {%- set node_id = model.get('attached_node') -%}
+        {%- set where = rows_of_this_build(node_id) -%}
+        {%- if where and graph.nodes[node_id].config.materialized == 'incremental' -%}
+            {#- as `rows_of`: the filter reads its key column, the test the rows it found by row id -#}
+            {%- set where = 'rowid in (select rowid from ' ~ relation ~ ' where ' ~ where ~ ')' -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if where -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
