@@ -47,7 +47,9 @@ def rebuilt_marts(sources: Path, warehouse: Path, tmp: Path) -> dict[str, list[t
 
 
 def marts(db: Path) -> dict[str, list[tuple]]:
-    return {table: table_rows(db, f"marts.{table}") for table in MART_TABLES + ["interventions"]}
+    return {
+        table: table_rows(db, f"marts.{table}") for table in MART_TABLES + ["interventions", "trial_contacts"]
+    }
 
 
 @pytest.fixture(scope="module")

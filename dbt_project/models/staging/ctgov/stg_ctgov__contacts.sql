@@ -15,8 +15,9 @@ studies as (
 
 sites as (
 
-    select * from {{ ref('stg_ctgov__sites') }}
-    where document_id in (select document_id from studies)
+    -- the arriving documents' sites, appended by the same night's build: found by row id, not by
+    -- reading every site's contact lists
+    {{ rows_of(ref('stg_ctgov__sites'), 'document_id', 'studies') }}
 
 ),
 
