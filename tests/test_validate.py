@@ -27,6 +27,7 @@ from ingest.validate import (
     _without_batch_fingerprint,
     latest_report_link,
     load_suite_definitions,
+    scoped_sql,
     validate_warehouse,
 )
 
@@ -864,3 +865,25 @@ def test_failing_rows_and_examples_are_reported_in_key_and_value_order(tmp_path)
         ("rec-phase13", "NCT90000004"),
         ("rec-phase7", "NCT90000003"),
     ]
+
+
+def test_a_scoped_query_fetches_its_marts_changed_rows_by_row_id(tmp_path):
+    """The night's rows are found on the key column and fetched by row id; a query that names its
+    mart twice is only filtered on its result. Both give the rows of the changed record."""
+    db = build_warehouse(tmp_path / "analytics.duckdb", bad=True)
+    changes = _changes_db(tmp_path / "build.duckdb", {"rec-nct03418623": ("NCT03418623", [])})
+    sites = next(d for d in load_suite_definitions() if d.name == "sites")
+    named_twice = replace(sites, sql=sites.sql + " WHERE c.site_id IN (SELECT site_id FROM marts.sites)")
+    by_row_id = scoped_sql(sites, 1, "build.intermediate.int_trial_links")
+    filtered = scoped_sql(named_twice, 1, "build.intermediate.int_trial_links")
+    assert "found_rows AS MATERIALIZED" in by_row_id and "rowid IN" in by_row_id
+    assert "found_rows" not in filtered
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute(f"attach '{changes}' as build (read_only)")
+        read = [
+            con.execute(f"select record_id, site_id from ({sql}) order by all").fetchall()
+            for sql in (by_row_id, filtered)
+        ]
+        (sites_total,) = con.execute("select count(*) from marts.sites").fetchone()
+    assert read[0] == read[1] == [("rec-nct03418623", "site-2")]
+    assert sites_total > 1

@@ -7,13 +7,24 @@
     the rows fetched by row id: DuckDB then reads only the row groups between the lowest and highest
     id instead of every column of every row (a join on the wide staged studies read all 500,000 of
     them for 5,000 changed ones).
+
+    The fetch is a materialized CTE of its own, which DuckDB plans apart from the query around it.
+    Inline, the optimizer moved the model's next join (`inner join links`) below the fetch and
+    made the wide table the join's build side: the row-id filter then came too late to skip row
+    groups, and `arms` read 280 MB cold at 500,000 studies for 11,920 rows (78 MB with the fence;
+    BENCHMARKS.md item 59).
 -#}
 {% macro rows_of(relation, key, keys) -%}
-    select * from {{ relation }}
-    {%- if is_incremental() %}
-    where rowid in (
-        select rowid from {{ relation }}
-        where {{ key }} in (select {{ key }} from {{ keys }})
+    {%- if is_incremental() -%}
+    with found_rows as materialized (
+        select * from {{ relation }}
+        where rowid in (
+            select rowid from {{ relation }}
+            where {{ key }} in (select {{ key }} from {{ keys }})
+        )
     )
+    select * from found_rows
+    {%- else -%}
+    select * from {{ relation }}
     {%- endif %}
 {%- endmacro %}
