@@ -37,8 +37,10 @@ What is read is bounded, because the marts are large (`criteria` has ~12 M rows 
   a suite keyed by `record_id` reads the records whose link rows were rewritten after that load
   (`intermediate.int_trial_links.changed_in_load`), a suite keyed by `trial_id` those records'
   trials and the trials they left; a suite with `meta.changed_in_load` reads the rows that column
-  dates after that load (the rows the builds since then wrote). The published rows were validated
-  the night they changed; dbt's tests check keys across whole tables on every build.
+  dates after that load (the rows the builds since then wrote). A suite's mart is read by row id
+  (`_rows_by_row_id`): the changed rows sit at the end of the mart, so the other row groups are
+  skipped. The published rows were validated the night they changed; dbt's tests check the keys
+  of the rows each build wrote, and every key on a full build.
 """
 
 from __future__ import annotations
