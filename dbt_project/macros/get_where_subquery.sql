@@ -30,7 +30,7 @@
         {%- set where = rows_of_this_build(node_id) -%}
         {%- if where and graph.nodes[node_id].config.materialized == 'incremental' -%}
             {#- as `rows_of`: the filter reads its key column, the test the rows it found by row id -#}
-            {%- set where = 'rowid in (select rowid from ' ~ relation ~ ' where ' ~ where ~ ')' -%}
+            {%- set where = row_ids_where(relation, where) -%}
         {%- endif -%}
     {%- endif -%}
     {%- if where -%}

@@ -18,13 +18,17 @@
     {%- if is_incremental() -%}
     with found_rows as materialized (
         select * from {{ relation }}
-        where rowid in (
-            select rowid from {{ relation }}
-            where {{ key }} in (select {{ key }} from {{ keys }})
-        )
+        where {{ row_ids_where(relation, key ~ ' in (select ' ~ key ~ ' from ' ~ keys ~ ')') }}
     )
     select * from found_rows
     {%- else -%}
     select * from {{ relation }}
     {%- endif %}
+{%- endmacro %}
+
+
+{#- The rows of `relation` that match `condition`, as a filter on their row ids: the condition reads
+    its own columns, the query around it only the row groups that hold the ids it found. -#}
+{% macro row_ids_where(relation, condition) -%}
+    rowid in (select rowid from {{ relation }} where {{ condition }})
 {%- endmacro %}
