@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bench.run import FLOOR_CACHED_MIN
+
 REPO = Path(__file__).resolve().parent.parent
 N = 2000
 PAGES = 20  # the generator's default: N / 100, at least 10
@@ -177,9 +179,11 @@ def test_floor_peer_and_pages_measure_the_same_corpus(bench_run):
     floor = r["floor"]["result"]
     assert floor["rows"] == N and floor["read_blob_rows"] == N
     assert r["rebuild_vs_floor"] == pytest.approx(r["full_rebuild_s"] / r["scan_floor_s"], rel=0.01)
-    # the first run read the 2,000 files, so the second found them page-cached: a true floor
+    # the first run read the 2,000 files, so the second found them page-cached: a true floor. A
+    # kernel that pages out idle file pages (DAMON, see BENCHMARKS.md) may drop a few in between
+    # (98.3% in one CI run); the bench calls a floor warm from FLOOR_CACHED_MIN on
     assert floor["cache_sample_files"] == N and len(floor["cached_before_runs"]) == 2
-    assert floor["cached_before_runs"][1] == 1.0
+    assert floor["cached_before_runs"][1] >= FLOOR_CACHED_MIN
     assert r["targets"]["rebuild_vs_floor"]["void"] is False
     assert r["targets"]["rebuild_vs_floor"]["basis"] == f"measured at {N:,} studies"
     peer = r["peer"]["result"]
