@@ -18,7 +18,7 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: setup airflow-init run test up lint clean
 
-setup: $(VENV)/.installed  ## create .venv from the committed lock file (idempotent)
+setup: $(VENV)/.installed $(VENV)/.splitter-compiled  ## create .venv from the committed lock file (idempotent)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@# (each Airflow task, dbt and GX step) would compile Airflow, dbt and GX again (~4 s for GX alone).
 	$(BIN)/uv pip sync -q --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+# The criteria splitter compiled with mypyc (ingest/native_build.py); without a C compiler the
+# pure-Python splitter runs instead, and a build older than the source is never used.
+$(VENV)/.splitter-compiled: $(VENV)/.installed ingest/pages/criteria.py ingest/native_build.py
+	$(BIN)/python -m ingest.native_build --optional
 	@touch $@
 
 airflow-init: setup  ## Airflow metadata (SQLite) and the one-slot DuckDB pool

@@ -24,7 +24,8 @@ def report(r: dict) -> str:
         f"Measured {m['date'][:10]} on {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu_model']} "
         f"({m['os']}; Python {m['python']}, DuckDB {m['duckdb']}, dbt-core {m['dbt_core']}, "
         f"GX {m['great_expectations']}, ctgforge {m['ctgforge']}); "
-        f"code {code.get('commit', '?')[:7]} + {code.get('uncommitted_paths', '?')} uncommitted paths.",
+        f"code {code.get('commit', '?')[:7]} + {code.get('uncommitted_paths', '?')} uncommitted paths; "
+        f"criteria splitter {code.get('criteria_splitter', 'python')}.",
         "",
         f"Corpus: {r['studies']:,} studies ({c['bytes'] / 1e9:.2f} GB, "
         f"mean {c['mean_study_bytes'] / 1024:.1f} KB, "

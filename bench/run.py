@@ -313,7 +313,14 @@ def code_state() -> dict:
             )
         )
     ]
-    return {**pipeline_digest(), "uncommitted_paths": len(dirty), "uncommitted_sample": dirty[:20]}
+    from ingest.pages.splitter import IMPLEMENTATION
+
+    return {
+        **pipeline_digest(),
+        "uncommitted_paths": len(dirty),
+        "uncommitted_sample": dirty[:20],
+        "criteria_splitter": IMPLEMENTATION,
+    }
 
 
 def dbt_timings(target: Path, top: int = 15) -> dict:

@@ -288,7 +288,9 @@ def _parse_blocks(text: str) -> list[Block]:
     for line in to_lines(text):
         if not line:  # lines come right-stripped: empty means blank
             continue
-        indent, glyphs, rest = line_match(line).groups()
+        lm = line_match(line)
+        assert lm is not None  # every group of _LINE_RE may be empty: it matches any line
+        indent, glyphs, rest = lm.groups()
         rest = rest.strip()
         level = 0
         if glyphs:
@@ -310,14 +312,16 @@ def _parse_blocks(text: str) -> list[Block]:
                 glyphs, rest = "", inline
 
         # An item (bullet or number) or a plain text line, with its marker taken off.
-        style, value, comma = None, 0, None
+        style: str | None = None
+        value = 0
+        comma: int | None = None
         mm = mark_match(rest)
         got = None
         if mm:
             token = rest[: mm.end()].strip()
             base = "A" if token.strip("().\\").isupper() else "a"
             got = _classify(token, letter_prev[base] == 8)
-        if got:
+        if got and mm:
             style, value = got
             rest = rest[mm.end() :]
             if style.strip("().") in ("a", "A"):
@@ -361,9 +365,9 @@ def _mark_lookahead(blocks: list[Block]) -> None:
     if not any_embedded:
         return
     nxt: dict[str, int] = {}
-    for style, value, raw, j in reversed(seq):
-        if raw is not None:
-            raw.lookahead[j] = nxt.get(style) == 2
+    for style, value, owner, j in reversed(seq):
+        if owner is not None:
+            owner.lookahead[j] = nxt.get(style) == 2
         nxt[style] = value
 
 
