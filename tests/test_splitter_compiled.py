@@ -46,6 +46,16 @@ def test_the_compiled_splitter_splits_the_sample_and_generated_texts_as_the_sour
         "text": "Male or females 12 -24 years old",
     }
     assert len(got[0]) == 11
+    # the columns the DuckDB function builds its Arrow arrays from hold the same rows
+    offsets, kinds, paths, parents, ordinals, depths, bodies = compiled.split_criteria_columns(texts)
+    assert (offsets[0], offsets[1], offsets[-1]) == (0, 11, sum(len(rows) for rows in got))
+    assert compiled.split_criteria_columns(texts) == criteria.split_criteria_columns(texts)
+    flat = [row for rows in got for row in rows]
+    assert [row["path"] for row in flat] == paths
+    assert [row["text"] for row in flat] == bodies
+    assert [(row["kind"], row["parent_path"], row["ordinal"], row["depth"]) for row in flat] == list(
+        zip(kinds, parents, ordinals, depths, strict=True)
+    )
 
 
 @FAST

@@ -111,6 +111,22 @@ class _Raw:
         self.lookahead: list[bool] = []
 
 
+class _Row:
+    """One criterion as it is built (its text is cut again when an embedded marker splits it)."""
+
+    __slots__ = ("kind", "path", "parent_path", "ordinal", "depth", "text")
+
+    def __init__(
+        self, kind: str, path: str, parent_path: str | None, ordinal: int, depth: int, text: str
+    ) -> None:
+        self.kind = kind
+        self.path = path
+        self.parent_path = parent_path
+        self.ordinal = ordinal
+        self.depth = depth
+        self.text = text
+
+
 class _Level:
     """One open list: its indent key, marker style, last number and the path of its last row."""
 
@@ -126,27 +142,20 @@ class _Level:
 class _Tree:
     """Nesting state of one kind (inclusion or exclusion); emits criteria rows in order."""
 
-    def __init__(self, kind: str, out: list[dict]) -> None:
+    def __init__(self, kind: str, out: list[_Row]) -> None:
         self.kind = kind
         self.out = out
         self.stack: list[_Level] = []
         self.children: dict[str, int] = {}
         self.indent_mode = False
 
-    def _emit(self, depth: int, text: str) -> dict:
+    def _emit(self, depth: int, text: str) -> _Row:
         parent = self.stack[depth - 1].path if depth else None
         pkey = parent or ""
         ordinal = self.children[pkey] = self.children.get(pkey, 0) + 1
         path = f"{parent}.{ordinal}" if parent else str(ordinal)
         self.stack[depth].path = path
-        row = {
-            "kind": self.kind,
-            "path": path,
-            "parent_path": parent,
-            "ordinal": ordinal,
-            "depth": depth,
-            "text": text,
-        }
+        row = _Row(self.kind, path, parent, ordinal, depth, text)
         self.out.append(row)
         return row
 
@@ -175,14 +184,14 @@ class _Tree:
                 return i
         return None
 
-    def _sibling(self, i: int, style: str | None, value: int, text: str) -> dict:
+    def _sibling(self, i: int, style: str | None, value: int, text: str) -> _Row:
         del self.stack[i + 1 :]
         lvl = self.stack[i]
         if style is not None:
             lvl.style, lvl.last = style, value
         return self._emit(i, text)
 
-    def _child(self, key: Key | None, style: str | None, value: int, text: str) -> dict:
+    def _child(self, key: Key | None, style: str | None, value: int, text: str) -> _Row:
         if len(self.stack) >= MAX_DEPTH:  # hostile text: keep the walk over the stack short
             return self._sibling(len(self.stack) - 1, style, value, text)
         self.stack.append(_Level(key, style, value))
@@ -195,7 +204,7 @@ class _Tree:
         self._emit(0, text)
         self.stack.clear()
 
-    def place(self, raw: _Raw) -> dict:
+    def place(self, raw: _Raw) -> _Row:
         style, value, text = raw.style, raw.value, raw.text
         if raw.comma is not None and self._find_eq("1.", raw.comma - 1) is not None:
             style, value = "1.", raw.comma
@@ -211,7 +220,7 @@ class _Tree:
                 return self._emit(len(stack) - 1, text)
         return self._place_by_style(raw.key, style, value, text)
 
-    def _place_by_indent(self, key: Key, style: str | None, value: int, text: str) -> dict:
+    def _place_by_indent(self, key: Key, style: str | None, value: int, text: str) -> _Row:
         stack = self.stack
         while stack:
             top = stack[-1]
@@ -230,7 +239,7 @@ class _Tree:
             return self._sibling(len(stack) - 1, style, value, text)
         return self._child(key, style, value, text)
 
-    def _place_by_style(self, key: Key, style: str | None, value: int, text: str) -> dict:
+    def _place_by_style(self, key: Key, style: str | None, value: int, text: str) -> _Row:
         if style is None:
             i = self._find_any(None)
         else:
@@ -243,7 +252,7 @@ class _Tree:
             return self._child(key, style, value, text)
         return self._sibling(i, style, value, text)
 
-    def embedded(self, style: str, value: int, lookahead: bool) -> dict | None:
+    def embedded(self, style: str, value: int, lookahead: bool) -> _Row | None:
         """A marker inside a criterion: split there if it continues or properly opens a list."""
         i = self._find_eq(style, value - 1)
         if i is not None:
@@ -377,11 +386,25 @@ def split_criteria(text: str | None) -> list[dict]:
     Never raises on text; None or blank text gives []. Headings switch `kind` and are not rows;
     text before any heading counts as inclusion.
     """
+    return [
+        {
+            "kind": row.kind,
+            "path": row.path,
+            "parent_path": row.parent_path,
+            "ordinal": row.ordinal,
+            "depth": row.depth,
+            "text": row.text,
+        }
+        for row in _split(text)
+    ]
+
+
+def _split(text: str | None) -> list[_Row]:
     if not text or not isinstance(text, str) or text.isspace():
         return []
     blocks = _parse_blocks(text)
     _mark_lookahead(blocks)
-    out: list[dict] = []
+    out: list[_Row] = []
     trees: dict[str, _Tree] = {}
     for kind, raws, has_marks in blocks:
         tree = trees.get(kind)
@@ -394,11 +417,11 @@ def split_criteria(text: str | None) -> list[dict]:
                 tree.lead_in(raw.text)
                 continue
             row = tree.place(raw)
-            text = row["text"]
+            text = row.text
             # `place` may drop a `2, ` marker; the markers found in the raw text then do not apply.
             marks = raw.embedded if text is raw.text else _embedded_marks(text)
             if not marks:
-                row["text"] = text.strip()
+                row.text = text.strip()
                 continue
             start = 0
             lookahead = raw.lookahead
@@ -408,7 +431,37 @@ def split_criteria(text: str | None) -> list[dict]:
                 ahead = lookahead[j] if j < len(lookahead) else False
                 new = tree.embedded(got[0], got[1], ahead)
                 if new is not None:
-                    row["text"] = text[start:m_start].strip()
+                    row.text = text[start:m_start].strip()
                     row, start = new, m_end
-            row["text"] = text[start:].strip()
-    return [r for r in out if r["text"]]
+            row.text = text[start:].strip()
+    return [r for r in out if r.text]
+
+
+Columns = tuple[list[int], list[str], list[str], list[str | None], list[int], list[int], list[str]]
+
+
+def split_criteria_columns(texts: Sequence[str | None]) -> Columns:
+    """`split_criteria` of many texts, gathered column by column: the offsets of each text's rows
+    (one more than the texts), then kind, path, parent_path, ordinal, depth and text of every row.
+
+    Arrow builds arrays from flat lists of values in C, and from row dicts with a look-up per field;
+    here no dict is made at all, and compiled (`ingest.native_build`) the rows' fields are read as
+    C struct members.
+    """
+    offsets = [0]
+    kinds: list[str] = []
+    paths: list[str] = []
+    parents: list[str | None] = []
+    ordinals: list[int] = []
+    depths: list[int] = []
+    bodies: list[str] = []
+    for text in texts:
+        for row in _split(text):
+            kinds.append(row.kind)
+            paths.append(row.path)
+            parents.append(row.parent_path)
+            ordinals.append(row.ordinal)
+            depths.append(row.depth)
+            bodies.append(row.text)
+        offsets.append(len(kinds))
+    return offsets, kinds, paths, parents, ordinals, depths, bodies

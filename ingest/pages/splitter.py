@@ -3,12 +3,14 @@
 `python -m ingest.native_build` (run by `make setup`) compiles `criteria.py` into the module
 `trialwh_native_criteria`, which carries the SHA-256 of the source it was built from. A build of
 another source (the splitter edited since `make setup`) is ignored, so the two never disagree.
+`TRIALWH_SPLITTER=python` makes every process, the splitter's workers too, use the source.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -37,9 +39,10 @@ def _import_compiled() -> ModuleType | None:
         return None
 
 
-_COMPILED = current_build(_import_compiled())
+# TRIALWH_SPLITTER=python keeps the source's splitter (to compare the two, or to debug one)
+_COMPILED = None if os.environ.get("TRIALWH_SPLITTER") == "python" else current_build(_import_compiled())
 
+_SPLITTER = _COMPILED if _COMPILED is not None else criteria
 IMPLEMENTATION = "compiled (mypyc)" if _COMPILED is not None else "python"
-split_criteria: Callable[[str | None], list[dict]] = (
-    _COMPILED.split_criteria if _COMPILED is not None else criteria.split_criteria
-)
+split_criteria: Callable[[str | None], list[dict]] = _SPLITTER.split_criteria
+split_criteria_columns: Callable[[Sequence[str | None]], criteria.Columns] = _SPLITTER.split_criteria_columns
