@@ -78,6 +78,7 @@ def test_headline_figures_are_present_numeric_and_positive(bench_run):
         "ctgforge_ratio",
     }
     assert r["machine"]["cores"] >= 1 and r["machine"]["ram_gb"] > 0 and r["machine"]["cpu_model"]
+    assert r["code"]["criteria_splitter"] == "compiled (mypyc)"  # make setup built it (ingest.native_build)
     # the table is printed too
     for key in HEADLINE[1:]:
         assert key in bench_run["stdout"]
