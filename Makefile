@@ -31,7 +31,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 # The criteria splitter compiled with mypyc (ingest/native_build.py); without a C compiler the
 # pure-Python splitter runs instead, and a build older than the source is never used.
-$(VENV)/.splitter-compiled: $(VENV)/.installed ingest/pages/criteria.py ingest/native_build.py
+$(VENV)/.splitter-compiled: $(VENV)/.installed ingest/pages/criteria.py ingest/pages/splitter.py ingest/native_build.py
 	$(BIN)/python -m ingest.native_build --optional
 	@touch $@
 

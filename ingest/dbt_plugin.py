@@ -53,8 +53,7 @@ def split_criteria_arrow(texts: pa.Array) -> pa.Array:
     from ingest.pages.splitter import split_criteria_columns
 
     offsets, *columns = split_criteria_columns(texts.to_pylist())
-    item = CRITERIA_TYPE.value_type
-    fields = [item.field(i) for i in range(item.num_fields)]
+    fields = list(CRITERIA_TYPE.value_type)
     rows = pa.StructArray.from_arrays(
         [pa.array(values, type=field.type) for values, field in zip(columns, fields, strict=True)],
         fields=fields,

@@ -9,6 +9,7 @@ another source (the splitter edited since `make setup`) is ignored, so the two n
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,7 +35,7 @@ def current_build(compiled: ModuleType | None) -> ModuleType | None:
 
 def _import_compiled() -> ModuleType | None:
     try:
-        return __import__(MODULE)
+        return importlib.import_module(MODULE)
     except ImportError:
         return None
 
