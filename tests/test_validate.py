@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import weakref
 from dataclasses import replace
 from pathlib import Path
@@ -705,11 +706,12 @@ def test_batch_fingerprint_is_skipped_and_the_gx_constant_restored(good_run):
     assert pandas_execution_engine.HASH_THRESHOLD == 1e9
 
 
-@pytest.mark.parametrize("beside_max_rows", [0, validate_module.READ_BESIDE_MAX_ROWS])
+@pytest.mark.parametrize("beside_max_rows", [0, 11, validate_module.READ_BESIDE_MAX_ROWS])
 def test_suites_are_read_one_ahead_never_two_large_frames_at_once(tmp_path, monkeypatch, beside_max_rows):
-    """The next suite is read while GX validates the one before, unless both have more rows than
-    READ_BESIDE_MAX_ROWS; the largest relation is read first; each connection closes before its frame
-    is built, and every frame is released once its suite is validated."""
+    """Suites are read while GX validates others, but a suite on a mart of more rows than
+    READ_BESIDE_MAX_ROWS never while another frame that large is in memory; the largest relation is
+    read first; each connection closes before its frame is built, and every frame is released once
+    its suite is validated."""
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
     monkeypatch.setattr(validate_module, "READ_BESIDE_MAX_ROWS", beside_max_rows)
     with duckdb.connect(str(db), read_only=True) as con:
@@ -727,19 +729,19 @@ def test_suites_are_read_one_ahead_never_two_large_frames_at_once(tmp_path, monk
     def recording_read(con, definition, sql=None):
         reads.append((definition.name, [(name, rows) for name, rows, ref in frames if ref() is not None]))
         fetched, columns = read_relation(con, definition, sql)
-        connections.append(con)
+        connections[threading.get_ident()] = con  # two threads read
         return fetched, columns
 
     def recording_frame(fetched, definition):
         # the suite's connection is closed before its result becomes a frame
         with pytest.raises(duckdb.ConnectionException):
-            connections[-1].execute("select 1")
+            connections[threading.get_ident()].execute("select 1")
         closed_before_conversion.append(True)
         frame = suite_frame(fetched, definition)
         frames.append((definition.name, len(frame), weakref.ref(frame)))
         return frame
 
-    connections: list[duckdb.DuckDBPyConnection] = []
+    connections: dict[int, duckdb.DuckDBPyConnection] = {}
     monkeypatch.setattr(validate_module, "_read_relation", recording_read)
     monkeypatch.setattr(validate_module, "_suite_frame", recording_frame)
     report = validate_warehouse(db, tmp_path / "reports" / "r", run_id="r")
@@ -747,15 +749,22 @@ def test_suites_are_read_one_ahead_never_two_large_frames_at_once(tmp_path, monk
     assert len(frames) == len(suites) == len(closed_before_conversion) == 8
     # the report lists the suites in their files' order, whatever the order of reading
     assert list(suites) == sorted(suites)
-    # the largest relation of this warehouse is read first, while GX is imported
-    assert reads[0][0] == "trial_links"
+    # the largest relation of this warehouse is read first, while GX is imported (beside the first
+    # suite on a smaller mart when it is large: two readers)
     assert max(table_rows.items(), key=lambda item: item[1]) == ("marts.trial_links", 12)
+    large = {name for name, suite in suites.items() if table_rows[suite["table"]] > beside_max_rows}
+    assert [name for name, _ in reads if name in large][:1] == (["trial_links"] if large else [])
+    assert (reads[0][0] == "trial_links") if not large else ("trial_links" in {name for name, _ in reads[:2]})
+    if beside_max_rows == 11:  # both readers: large marts one at a time, small ones beside them
+        assert "trial_links" in large and 0 < len(large) < len(suites)
     for name, alive in reads:
         for _, rows in alive:
             assert min(rows, table_rows[suites[name]["table"]]) <= beside_max_rows, (name, alive)
     read_beside = [name for name, alive in reads if alive]
-    if beside_max_rows:
+    if beside_max_rows > 11:  # the default: no mart here is large
         assert len(read_beside) == 7  # every suite but the first was read beside its predecessor
+    elif beside_max_rows:
+        assert len(read_beside) >= 6  # all but the first of each reader, at least
     else:
         # only beside an empty frame or before an empty table (here: trial_history's frame is empty)
         assert all(
