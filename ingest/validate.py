@@ -34,6 +34,8 @@ What is read is bounded, because the marts are large (`criteria` has ~12 M rows 
   two reader threads while GX validates (`_SuiteReads`); each suite's frame is released once it is
   validated, and a suite on a large mart is not read while another large frame is in memory.
 - GX's per-batch md5 fingerprint of the whole frame (a batch marker, nothing checks it) is skipped.
+- GX's column expectations see a frame of their column and the row keys (`_column_domains_narrowed`):
+  the null filter GX applies before most of them then copies those columns, not the whole frame.
 - A nightly run validates the rows that changed since the last publish (`changed_since_load_id`):
   a suite keyed by `record_id` reads the records whose link rows were rewritten after that load
   (`intermediate.int_trial_links.changed_in_load`), a suite keyed by `trial_id` those records'
@@ -277,6 +279,43 @@ def _without_batch_fingerprint() -> Iterator[None]:
         yield
     finally:
         pandas_execution_engine.HASH_THRESHOLD = previous
+
+
+@contextlib.contextmanager
+def _column_domains_narrowed(row_keys: Sequence[str]) -> Iterator[None]:
+    """GX computes a column expectation on a frame of that column and the row keys only.
+
+    GX's pandas engine gives every column metric the whole batch frame (`get_domain_records`), and
+    most of them drop the column's nulls with a boolean filter first: a copy of every column,
+    several per expectation. At 500,000 studies that copying was most of the time of the suites
+    on wide frames (`trial_records`, 19 columns, 5.0 s; 1.6 s validated column by column). The
+    selection shares the frame's arrays, and GX sees the same rows, index and row keys (the
+    columns `unexpected_index_column_names` reports). A domain with a row condition, or naming a
+    column the frame lacks, gets the whole frame as before. Like `_without_batch_fingerprint`, the
+    engine is changed only while a suite runs.
+    """
+    from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
+
+    original = PandasExecutionEngine.get_domain_records
+    keys = set(row_keys)
+
+    def narrowed(self, domain_kwargs: dict) -> pd.DataFrame:
+        data = original(self, domain_kwargs)
+        if domain_kwargs.get("row_condition"):
+            return data
+        named = [domain_kwargs.get(key) for key in _COLUMN_KWARGS]
+        named += list(domain_kwargs.get("column_list") or [])
+        domain = {column for column in named if isinstance(column, str)}
+        if not domain or not domain.issubset(data.columns):
+            return data
+        keep = [column for column in data.columns if column in domain or column in keys]
+        return data if len(keep) == len(data.columns) else data[keep]
+
+    PandasExecutionEngine.get_domain_records = narrowed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        PandasExecutionEngine.get_domain_records = original  # type: ignore[method-assign]
 
 
 def _release_batches(datasource: Any) -> None:
@@ -858,14 +897,15 @@ def _run_suite(gx, context, datasource, definition: SuiteDefinition, gx_suite, f
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=definition.name, data=batch_definition, suite=suite)
     )
-    return validation.run(
-        batch_parameters={"dataframe": frame},
-        result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": list(definition.row_keys),
-        },
-        run_id=gx_run_id,
-    )
+    with _column_domains_narrowed(definition.row_keys):
+        return validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": list(definition.row_keys),
+            },
+            run_id=gx_run_id,
+        )
 
 
 def _connect_read_only(db_path: Path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +20,7 @@ import ingest.validate as validate_module
 from ingest.validate import (
     _ARROW_SAFE_TYPE,
     SuiteDefinitionError,
+    _column_domains_narrowed,
     _columns_to_read,
     _fetch_frame,
     _read_relation,
@@ -704,6 +706,63 @@ def test_batch_fingerprint_is_skipped_and_the_gx_constant_restored(good_run):
         assert pandas_execution_engine.HASH_THRESHOLD == 0
         raise RuntimeError("a failing suite run")
     assert pandas_execution_engine.HASH_THRESHOLD == 1e9
+
+
+def test_column_expectations_see_their_column_and_the_row_keys_only():
+    """GX's column metrics get a frame of the column(s) and the row keys; anything else the whole
+    frame; the engine is itself again afterwards, also after a failing run."""
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.execution_engine.pandas_batch_data import PandasBatchData
+
+    engine = PandasExecutionEngine()
+    frame = pd.DataFrame({"key": ["x", "y"], "a": [1, 2], "b": [None, "z"], "c": [3, 4]})
+    engine.load_batch_data("batch", PandasBatchData(engine, frame))
+
+    def columns(domain_kwargs: dict) -> list[str]:
+        return list(engine.get_domain_records(domain_kwargs).columns)
+
+    with _column_domains_narrowed(["key"]):
+        assert columns({"column": "b"}) == ["key", "b"]
+        assert columns({"column_A": "c", "column_B": "a"}) == ["key", "a", "c"]
+        assert columns({"column_list": ["b", "a"]}) == ["key", "a", "b"]
+        narrowed = engine.get_domain_records({"column": "b"})
+        assert narrowed["b"].isna().tolist() == [True, False] and narrowed["b"].iloc[1] == "z"
+        assert narrowed.index.tolist() == [0, 1]
+        # a column the frame lacks (GX then fails the expectation), a row condition, the table
+        assert columns({"column": "missing"}) == ["key", "a", "b", "c"]
+        assert columns({"column": "b", "row_condition": "a>1", "condition_parser": "pandas"}) == [
+            "key",
+            "a",
+            "b",
+            "c",
+        ]
+        assert columns({}) == ["key", "a", "b", "c"]
+    assert columns({"column": "b"}) == ["key", "a", "b", "c"]
+    with pytest.raises(RuntimeError), _column_domains_narrowed(["key"]):
+        raise RuntimeError("a failing suite run")
+    assert columns({"column": "b"}) == ["key", "a", "b", "c"]
+
+
+def test_narrowed_column_domains_report_what_the_whole_frame_reports(bad_run, tmp_path, monkeypatch):
+    """Every planted failure, its failing rows and examples, are the same as GX finds them on the
+    whole frame."""
+
+    def without_timings(value):
+        if isinstance(value, dict):
+            dropped = {"seconds", "duration_seconds", "validated_at", "warehouse", "data_docs", "run_id"}
+            return {key: without_timings(item) for key, item in value.items() if key not in dropped}
+        if isinstance(value, list):
+            return [without_timings(item) for item in value]
+        return value
+
+    monkeypatch.setattr(
+        validate_module, "_column_domains_narrowed", lambda row_keys: contextlib.nullcontext()
+    )
+    db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    whole = validate_warehouse(db, tmp_path / "reports" / "whole", run_id="whole")
+    failed = sum(len(suite["failed"]) for suite in bad_run.summary["suites"])
+    assert failed == 22
+    assert without_timings(whole.summary) == without_timings(bad_run.summary)
 
 
 @pytest.mark.parametrize("beside_max_rows", [0, 11, validate_module.READ_BESIDE_MAX_ROWS])
