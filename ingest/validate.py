@@ -58,6 +58,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -375,7 +376,10 @@ def _read_suite(
         try:
             links = CHANGED_LINKS
             if changes_db is not None:
-                con.execute(f"attach '{changes_db}' as {CHANGES_CATALOG} (read_only)")
+                # Connections to one file in one process share a DuckDB instance, and so its attached
+                # databases: the suite read beside this one may have attached the file already.
+                with _ATTACHING:
+                    con.execute(f"attach if not exists '{changes_db}' as {CHANGES_CATALOG} (read_only)")
                 links = f"{CHANGES_CATALOG}.{CHANGED_LINKS}"
             query = scoped_sql(definition, changed_since_load_id, links)
             fetched, columns = _read_relation(con, definition, query)
@@ -527,6 +531,7 @@ def _quote(name: str) -> str:
 
 CHANGED_LINKS = "intermediate.int_trial_links"
 CHANGES_CATALOG = "build"  # the build warehouse, attached read-only when it is another file
+_ATTACHING = threading.Lock()
 
 
 def scoped_sql(

@@ -850,13 +850,22 @@ def _changes_db(path: Path, changed: dict[str, tuple[str, list[str]]]) -> Path:
     return path
 
 
-def test_a_scoped_run_reads_only_the_changed_rows_and_counts_whole_marts(tmp_path):
+# 2: the marts of more than two rows are large, and their scoped frames of a row or two are not, so
+# a large mart is read beside the others (two readers attaching the build file on one DuckDB instance)
+@pytest.mark.parametrize("beside_max_rows", [validate_module.READ_BESIDE_MAX_ROWS, 2])
+def test_a_scoped_run_reads_only_the_changed_rows_and_counts_whole_marts(
+    tmp_path, monkeypatch, beside_max_rows
+):
+    monkeypatch.setattr(validate_module, "READ_BESIDE_MAX_ROWS", beside_max_rows)
     db = build_warehouse(tmp_path / "analytics.duckdb", bad=True)
     # the bad rows were published (and failed) before load 1; load 2 changed one good record only
     good_only = _changes_db(tmp_path / "build_a.duckdb", {"rec-nct03418623": ("NCT03418623", [])})
-    report = validate_warehouse(
-        db, tmp_path / "reports" / "a", run_id="a", changed_since_load_id=1, changes_db=good_only
-    )
+    # Connections to one file in one process share a DuckDB instance and its attached files. Suites
+    # read beside each other meet that; a connection held open here makes every read meet it.
+    with duckdb.connect(str(db), read_only=True):
+        report = validate_warehouse(
+            db, tmp_path / "reports" / "a", run_id="a", changed_since_load_id=1, changes_db=good_only
+        )
     assert report.success is True, report.summary
     suites = {suite["suite"]: suite for suite in report.summary["suites"]}
     assert report.summary["scope"] == "rows of records and trials changed after load 1"
