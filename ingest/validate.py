@@ -367,7 +367,9 @@ def _read_suite(
     A connection per suite: DuckDB keeps what a query used (the sort and hash tables of `criteria`,
     GBs at scale) until its database is closed, and that would otherwise sit beside every later
     frame and GX's copies of it. The result is turned into a frame only after the close, so what
-    DuckDB held and the frame never add up either.
+    DuckDB held and the frame never add up either. A suite read beside this one holds the same
+    instance open meanwhile (connections to one file in one process share it); never two large
+    marts' reads (`_SuiteReads`).
     """
     import duckdb
 
@@ -448,42 +450,35 @@ class _SuiteReads:
         self._large = [index for index in order if index in large]
         self._small = [index for index in order if index not in large]
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="suite-read")
-        self._large_read: Future[_SuiteRead] | None = None
-        self._small_read: Future[_SuiteRead] | None = None
-        self._large_read_index: int | None = None
-        self._small_read_index: int | None = None
-        self._next_large()
-        self._next_small()
+        self._large_read = self._next(self._large)
+        self._small_read = self._next(self._small)
 
-    def _next_large(self) -> None:
-        if self._large:
-            self._large_read_index = self._large.pop(0)
-            self._large_read = self._pool.submit(self._read, self._large_read_index)
-
-    def _next_small(self) -> None:
-        if self._small:
-            self._small_read_index = self._small.pop(0)
-            self._small_read = self._pool.submit(self._read, self._small_read_index)
+    def _next(self, indexes: list[int]) -> Future[tuple[int, _SuiteRead]] | None:
+        """Start reading the first suite of `indexes` (taking it off), if any is left."""
+        if not indexes:
+            return None
+        index = indexes.pop(0)
+        return self._pool.submit(lambda: (index, self._read(index)))
 
     def __iter__(self) -> Iterator[tuple[int, _SuiteRead]]:
         """(suite index, its read) as the reads finish; a large one first when both are ready."""
         while self._large_read is not None or self._small_read is not None:
-            waiting = [future for future in (self._large_read, self._small_read) if future is not None]
-            wait(waiting, return_when=FIRST_COMPLETED)
+            wait(
+                [f for f in (self._large_read, self._small_read) if f is not None],
+                return_when=FIRST_COMPLETED,
+            )
             if self._large_read is not None and self._large_read.done():
-                index, suite_read = self._large_read_index, self._large_read.result()
-                self._large_read = None
+                index, suite_read = self._large_read.result()
                 frame_is_large = suite_read.rows > READ_BESIDE_MAX_ROWS
-                if not frame_is_large:  # a night's few rows of a large mart: the next may be read now
-                    self._next_large()
+                # a night's few rows of a large mart: the next may be read now
+                self._large_read = None if frame_is_large else self._next(self._large)
                 yield index, suite_read
                 if frame_is_large:  # its frame was validated and released
-                    self._next_large()
+                    self._large_read = self._next(self._large)
             else:
                 assert self._small_read is not None
-                index, suite_read = self._small_read_index, self._small_read.result()
-                self._small_read = None
-                self._next_small()
+                index, suite_read = self._small_read.result()
+                self._small_read = self._next(self._small)
                 yield index, suite_read
 
     def close(self) -> None:
