@@ -24,13 +24,36 @@ ranked as (
     -- the same rank as trial_field_provenance's precedence_rank
     select
         *,
-        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank
+        row_number() over (partition by trial_id order by {{ record_precedence_order() }}) as precedence_rank,
+        count(*) over (partition by trial_id) as trial_records_count
 
     from records
 
 ),
 
-merged as (
+single_record_merged as (
+
+    -- a trial of one record (~99% of them at 500,000 studies) is that record: no aggregate to compute
+    select
+        trial_id,
+        {% for field in fields -%}
+        {{ field }},
+        {% endfor -%}
+        1::bigint as records_count,
+        [source_name] as source_names,
+        fetched_at as last_fetched_at,
+        captured_on::timestamp as last_changed_on,
+        [record_id] as ranked_record_ids,
+        {% for field in fields -%}
+        case when {{ field }} is not null then 1::bigint end as {{ field }}__rank{{ "," if not loop.last }}
+        {% endfor %}
+
+    from ranked
+    where trial_records_count = 1
+
+),
+
+shared_merged as (
 
     -- Plain aggregates over the rank: the best-ranked record's value of each field, and that
     -- record's rank (`first(... order by ...)` per field sorted every trial's records once per field).
@@ -49,7 +72,16 @@ merged as (
         {% endfor %}
 
     from ranked
+    where trial_records_count > 1
     group by trial_id
+
+),
+
+all_merged as (
+
+    select * from single_record_merged
+    union all by name
+    select * from shared_merged
 
 ),
 
@@ -67,7 +99,7 @@ field_sources as (
             lambda entry: entry.value is not null
         ) as source_entries
 
-    from merged
+    from all_merged
 
 ),
 
