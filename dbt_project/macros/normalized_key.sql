@@ -18,3 +18,19 @@
         '[^a-z0-9]+', ' ', 'g'
     )), '')
 {%- endmacro %}
+
+{#-
+    Each distinct value of `column` in `relation` once (`stated_value`), mapped through a seed
+    (`mapped_value`; a value the seed does not know in the enum spelling). For the many rows that
+    state a few distinct values: the model joins its rows to this on the value, instead of
+    evaluating the key's regular expression on every row.
+-#}
+{% macro distinct_values_mapped(relation, column, map, map_key, map_value) -%}
+    select
+        stated.{{ column }} as stated_value,
+        coalesce({{ map }}.{{ map_value }}, {{ enum_spelling('stated.' ~ column) }}) as mapped_value
+
+    from (select distinct {{ column }} from {{ relation }}) as stated
+    left join {{ map }}
+        on {{ normalized_key('stated.' ~ column) }} = {{ map }}.{{ map_key }}
+{%- endmacro %}

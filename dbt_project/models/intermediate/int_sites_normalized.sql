@@ -48,13 +48,7 @@ countries as (
 
 statuses as (
 
-    select
-        stated.status as status_raw,
-        coalesce(status_map.overall_status, {{ enum_spelling('stated.status') }}) as status
-
-    from (select distinct status from unioned) as stated
-    left join status_map
-        on {{ normalized_key('stated.status') }} = status_map.status_key
+    {{ distinct_values_mapped('unioned', 'status', 'status_map', 'status_key', 'overall_status') }}
 
 ),
 
@@ -70,7 +64,7 @@ normalized as (
         unioned.zip,
         countries.country,
         unioned.country as country_raw,
-        statuses.status,
+        statuses.mapped_value as status,
         unioned.status as status_raw,
         unioned.latitude,
         unioned.longitude
@@ -81,7 +75,7 @@ normalized as (
     left join countries
         on unioned.country = countries.country_raw
     left join statuses
-        on unioned.status = statuses.status_raw
+        on unioned.status = statuses.stated_value
 
 ),
 

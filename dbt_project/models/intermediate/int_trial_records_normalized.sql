@@ -126,13 +126,7 @@ phases_per_record as (
 {% for column, map, map_key, map_value in enum_columns %}
 {{ column }}_stated as (
 
-    select
-        stated.{{ column }} as stated_value,
-        coalesce({{ map }}.{{ map_value }}, {{ enum_spelling('stated.' ~ column) }}) as mapped_value
-
-    from (select distinct {{ column }} from records) as stated
-    left join {{ map }}
-        on {{ normalized_key('stated.' ~ column) }} = {{ map }}.{{ map_key }}
+    {{ distinct_values_mapped('records', column, map, map_key, map_value) }}
 
 ),
 {% endfor %}
