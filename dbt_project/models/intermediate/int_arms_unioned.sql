@@ -32,6 +32,13 @@ unioned as (
 
 ),
 
+arm_types as (
+
+    -- each stated arm type mapped once (see int_sites_normalized)
+    {{ distinct_values_mapped('unioned', 'arm_type', 'arm_type_map', 'arm_type_key', 'arm_type') }}
+
+),
+
 current_arms as (
 
     select
@@ -39,7 +46,7 @@ current_arms as (
         unioned.record_id,
         unioned.arm_ordinal,
         unioned.label,
-        coalesce(arm_type_map.arm_type, {{ enum_spelling('unioned.arm_type') }}) as arm_type,
+        arm_types.mapped_value as arm_type,
         unioned.arm_type as arm_type_raw,
         unioned.description,
         unioned.intervention_names
@@ -47,8 +54,8 @@ current_arms as (
     from unioned
     inner join records
         on unioned.document_id = records.document_id
-    left join arm_type_map
-        on {{ normalized_key('unioned.arm_type') }} = arm_type_map.arm_type_key
+    left join arm_types
+        on unioned.arm_type = arm_types.stated_value
 
 ),
 

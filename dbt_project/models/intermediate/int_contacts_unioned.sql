@@ -35,6 +35,13 @@ unioned as (
 
 ),
 
+roles as (
+
+    -- each stated role mapped once (see int_sites_normalized)
+    {{ distinct_values_mapped('unioned', 'role', 'contact_role_map', 'contact_role_key', 'contact_role') }}
+
+),
+
 current_contacts as (
 
     select
@@ -46,7 +53,7 @@ current_contacts as (
         unioned.site_ordinal,
         unioned.contact_ordinal,
         unioned.name,
-        coalesce(contact_role_map.contact_role, {{ enum_spelling('unioned.role') }}) as role,
+        roles.mapped_value as role,
         unioned.role as role_raw,
         unioned.affiliation,
         unioned.phone,
@@ -56,8 +63,8 @@ current_contacts as (
     from unioned
     inner join records
         on unioned.document_id = records.document_id
-    left join contact_role_map
-        on {{ normalized_key('unioned.role') }} = contact_role_map.contact_role_key
+    left join roles
+        on unioned.role = roles.stated_value
 
 ),
 

@@ -89,14 +89,20 @@ unioned as (
 
 ),
 
+intervention_types as (
+
+    -- each stated intervention type mapped once (see int_sites_normalized)
+    {{ distinct_values_mapped('unioned', 'intervention_type', 'intervention_type_map', 'intervention_type_key', 'intervention_type') }}
+
+),
+
 current_interventions as (
 
     select
         md5(concat_ws('|', unioned.record_id, unioned.intervention_ordinal)) as intervention_id,
         unioned.record_id,
         unioned.intervention_ordinal,
-        coalesce(intervention_type_map.intervention_type, {{ enum_spelling('unioned.intervention_type') }})
-            as intervention_type,
+        intervention_types.mapped_value as intervention_type,
         unioned.intervention_type as intervention_type_raw,
         unioned.name,
         unioned.description,
@@ -106,8 +112,8 @@ current_interventions as (
     from unioned
     inner join records
         on unioned.document_id = records.document_id
-    left join intervention_type_map
-        on {{ normalized_key('unioned.intervention_type') }} = intervention_type_map.intervention_type_key
+    left join intervention_types
+        on unioned.intervention_type = intervention_types.stated_value
 
 ),
 
