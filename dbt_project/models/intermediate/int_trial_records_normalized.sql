@@ -50,9 +50,19 @@ intervention_model_map as (select * from {{ ref('intervention_model_map') }}),
 primary_purpose_map as (select * from {{ ref('primary_purpose_map') }}),
 masking_map as (select * from {{ ref('masking_map') }}),
 
+record_phase_texts as (
+
+    select
+        record_id,
+        unnest(phases) as phase_text
+
+    from records
+
+),
+
 stated_phases as (
 
-    select distinct unnest(phases) as phase_text from records
+    select distinct phase_text from record_phase_texts
 
 ),
 
@@ -85,16 +95,6 @@ phase_text_phases as (
     left join phase_map
         on {{ normalized_key('phase_tokens.phase_token') }} = phase_map.phase_key
     where phase_tokens.phase_token <> ''
-
-),
-
-record_phase_texts as (
-
-    select
-        record_id,
-        unnest(phases) as phase_text
-
-    from records
 
 ),
 
@@ -258,7 +258,7 @@ normalized as (
     from records
     left join phases_per_record
         on records.record_id = phases_per_record.record_id
-    {% for column, map, map_key, map_value in enum_columns + [('healthy_volunteers', none, none, none), ('masking', none, none, none)] -%}
+    {% for column in (enum_columns | map('first') | list) + ['healthy_volunteers', 'masking'] -%}
     left join {{ column }}_stated
         on records.{{ column }} = {{ column }}_stated.stated_value
     {% endfor -%}
