@@ -12,6 +12,7 @@ import logging
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -232,10 +233,12 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     build (they read `raw.build_log` themselves); the log then records the newest load this build
     covered.
     """
+    started = time.perf_counter()
     from dbt.cli.main import dbtRunner
 
     from ingest import build_log
 
+    phases = {"import_s": time.perf_counter() - started}
     paths = warehouse_paths(warehouse_dir)
     os.environ.update(dbt_env(warehouse_dir))
     plan = plan_transform(warehouse_dir)
@@ -265,11 +268,14 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
     threads = dbt_threads(plan)
     args += ["--threads", str(threads)]
     os.environ["TRIALWH_SINCE_LOAD_ID"] = str(plan["since_load_id"])
+    phases["plan_s"] = time.perf_counter() - started - phases["import_s"]
     try:
         result = dbtRunner().invoke(args)
     finally:
         del os.environ["TRIALWH_SINCE_LOAD_ID"]
-    _release_dbt_connections()
+    phases["dbt_s"] = time.perf_counter() - started - phases["import_s"] - phases["plan_s"]
+    _release_dbt_connections()  # closing the last connection checkpoints the files
+    phases["close_s"] = time.perf_counter() - started - sum(phases.values())
     statuses: dict[str, int] = {}
     for node in result.result or []:
         statuses[str(node.status)] = statuses.get(str(node.status), 0) + 1
@@ -282,7 +288,14 @@ def transform(warehouse_dir: str | Path, *, select: str | None = None) -> dict:
         raise RuntimeError(f"dbt build failed: {failed or result.exception}")
     if not select:
         record_transform(warehouse_dir, plan["through_load_id"])
-    return {"dbt": statuses, "threads": threads, "seeds_loaded": not seeds_unchanged, **plan}
+    phases["record_s"] = time.perf_counter() - started - sum(phases.values())
+    return {
+        "dbt": statuses,
+        "threads": threads,
+        "seeds_loaded": not seeds_unchanged,
+        **plan,
+        "phases_s": {name: round(seconds, 3) for name, seconds in phases.items()},
+    }
 
 
 def _forget_other_checkouts_parse(target: Path, project: str) -> None:

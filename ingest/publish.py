@@ -12,10 +12,13 @@ is, and the next run builds on it.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import os
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -37,6 +40,48 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+COPY_CHUNK_BYTES = 64 << 20
+_SYNC_FILE_RANGE_WRITE = 2  # start writing the range back, do not wait for it
+
+
+@functools.cache
+def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
+    """Linux's `sync_file_range`, which the standard library does not wrap; None elsewhere."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def copy_written_back(source: Path, target: Path) -> None:
+    """Copy `source` to `target` and make the copy durable, handing each chunk to the disk as it goes.
+
+    A plain copy of the marts file (4 GB at 500,000 studies) left it all dirty in the page cache:
+    the kernel then held back every process that wrote, and the night's first dbt commits waited
+    4-5 s for the copy's writeback. Started chunk by chunk, the writeback keeps pace with the copy.
+    """
+    start_writeback = _sync_file_range()
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        size = os.fstat(src.fileno()).st_size
+        copied = 0
+        while copied < size:
+            try:
+                n = os.copy_file_range(src.fileno(), dst.fileno(), min(COPY_CHUNK_BYTES, size - copied))
+            except OSError:  # no in-kernel copy between these files: copy the rest through Python
+                shutil.copyfileobj(src, dst, COPY_CHUNK_BYTES)
+                break
+            if n == 0:
+                break
+            if start_writeback is not None:
+                start_writeback(dst.fileno(), copied, n, _SYNC_FILE_RANGE_WRITE)
+            copied += n
+        dst.flush()
+        os.fdatasync(dst.fileno())
 
 
 def publish_build(build_db: Path, published_db: Path) -> dict:
@@ -68,9 +113,8 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
 
     After a publish the build file *is* the published file, so the next increment starts from a copy
     of it; after a failed validation the build file is still there and is kept. The copy goes to a
-    temporary name first: a half-copied file never passes for a build file. It is not fsynced: the
-    published file stays the durable copy, DuckDB flushes the file at its first checkpoint, and
-    `check_build_file` stops a build on a copy a crash emptied (a torn one fails DuckDB's checksums).
+    temporary name first, and is on disk before it takes the build file's name: a half-copied file
+    never passes for a build file (`check_build_file` also stops a build on an empty one).
     """
     if build_db.exists():
         return {"copied": False, "reason": "the build file is kept (not published since it was built)"}
@@ -79,7 +123,7 @@ def prepare_build(build_db: Path, published_db: Path) -> dict:
     started = time.perf_counter()
     build_db.parent.mkdir(parents=True, exist_ok=True)
     partial = build_db.with_name(build_db.name + ".preparing")
-    shutil.copyfile(published_db, partial)
+    copy_written_back(published_db, partial)
     partial.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(partial, build_db)
     return {

@@ -9,9 +9,10 @@ import duckdb
 import pytest
 
 from ingest import build_log
+from ingest import publish as publish_module
 from ingest.pipeline import COUNTED_MARTS, plan_transform, prepare_build, publish, warehouse_paths
+from ingest.publish import copy_written_back, publish_build
 from ingest.publish import prepare_build as prepare_files
-from ingest.publish import publish_build
 from tests.conftest import query
 
 ENROLLMENTS = "select list(enrollment order by enrollment) from trials"
@@ -69,6 +70,28 @@ def test_a_kept_build_file_is_not_replaced_by_the_published_one(tmp_path: Path) 
     }
     assert query(build, ENROLLMENTS) == [([18, 999],)]
     assert query(published, ENROLLMENTS) == [([18],)]
+
+
+def test_the_build_copy_is_the_published_file_byte_for_byte_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(publish_module, "COPY_CHUNK_BYTES", 4096)  # 25 chunks and a short last one
+    build, published = tmp_path / "build" / "analytics.duckdb", tmp_path / "warehouse.duckdb"
+    _build(build, list(range(18, 30_018)))
+    publish_build(build, published)
+    size = published.stat().st_size
+    assert size % 4096 == 0 and size > 25 * 4096  # DuckDB's blocks: more than one copy chunk
+
+    assert prepare_files(build, published)["bytes"] == size
+    assert build.read_bytes() == published.read_bytes()
+    assert oct(build.stat().st_mode & 0o777) == "0o644"  # writable by the build only
+    counted = "select count(*), min(enrollment), max(enrollment) from trials"
+    assert query(build, counted) == [(30_000, 18, 30_017)]
+
+    odd = tmp_path / "odd.bin"
+    odd.write_bytes(bytes(range(256)) * 41 + b"tail")  # not a multiple of the chunk
+    copy_written_back(odd, tmp_path / "odd.copy")
+    assert (tmp_path / "odd.copy").read_bytes() == odd.read_bytes()
 
 
 def test_nothing_to_prepare_before_the_first_publish(tmp_path: Path) -> None:
