@@ -119,16 +119,11 @@ alter table raw.manifests add column if not exists file_size bigint;
 alter table raw.manifests add column if not exists file_mtime_ns bigint;
 alter table raw.sightings add column if not exists load_id integer default 0;
 alter table raw.documents add column if not exists load_id integer default 0;
--- study payloads stored before their JSON was checked at load time: checked once, here
+-- build files from before the flag: NULL, as for every study file (see _BATCH_INSERT)
 alter table raw.documents add column if not exists is_valid_json boolean;
-update raw.documents set is_valid_json = coalesce(json_valid(body), false)
-where payload_format = 'ctgov_study' and is_valid_json is null;
 """
 
 DOCUMENT_FORMATS = ("page", "ctgov_study")
-# A study payload's JSON is checked once, as it is stored, so that staging and the quarantine read a
-# flag instead of parsing every body again (NULL for pages, which are not JSON).
-_IS_VALID_JSON = "case when {format} = 'ctgov_study' then coalesce(json_valid({body}), false) end"
 
 
 def manifest_paths(raw_root: Path, up_to: date | None = None) -> list[Path]:
@@ -275,8 +270,9 @@ _BATCH_INSERT = f"""
     insert into raw.documents by name
     select {", ".join("d." + c.strip() for c in DOCUMENT_COLUMNS.split(","))}, d.load_id,
            try(decode(blobs.content)) is not null as is_valid_utf8,
-           {_IS_VALID_JSON.format(body="try(decode(blobs.content))", format="d.payload_format")}
-               as is_valid_json,
+           -- not checked here: staging parses each study once and the quarantine takes those it could
+           -- not parse (a check at load time parsed all 14 GB of a rebuild a second time)
+           null::boolean as is_valid_json,
            try(decode(blobs.content)) as body
     from read_blob(?) as blobs
     join batch_documents as d on d.payload_path = replace(blobs.filename, ?, '')
@@ -556,11 +552,6 @@ def _repair_invalid_utf8(con: duckdb.DuckDBPyConnection, raw_root: Path) -> None
     for document_id, payload_path in broken:
         text = (raw_root / payload_path).read_bytes().decode("utf-8", errors="replace")
         con.execute(
-            f"""
-            update raw.documents
-            set body = $text,
-                is_valid_json = {_IS_VALID_JSON.format(body="$text::varchar", format="payload_format")}
-            where document_id = $document_id
-            """,
+            "update raw.documents set body = $text where document_id = $document_id",
             {"text": text, "document_id": document_id},
         )

@@ -165,33 +165,32 @@ def test_a_payload_missing_from_the_raw_store_stops_the_load_with_its_path(tmp_p
     ]
 
 
-def test_study_payloads_are_checked_for_json_once_as_they_are_stored(tmp_path: Path) -> None:
-    """Staging and the quarantine read `is_valid_json`; a build file from before it is backfilled."""
+def test_study_files_are_stored_unchecked_for_staging_to_parse_once(tmp_path: Path) -> None:
+    """The load leaves `is_valid_json` NULL for a study file (staging's parse is the check, and the
+    quarantine lists what it could not parse); a build file from before the column gets it."""
     raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
     store = SnapshotStore(raw)
-    rows = [
-        _row(store, "good", '{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}'),
-        _row(store, "cut", '{"protocolSection": {"identificationModule": {"nctId": "NCT0000'),
-        _row(store, "page", "Trial C\nNCT00000003"),
-    ]
+    good = '{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}'
+    cut = '{"protocolSection": {"identificationModule": {"nctId": "NCT0000'
+    rows = [_row(store, "good", good), _row(store, "cut", cut), _row(store, "page", "Trial C\nNCT00000003")]
     for row in rows[:2]:
         row["payload_format"] = "ctgov_study"
     store.write_manifest("site", DAY, rows)
     load_pending(db, raw)
-    flags = "select document_key, payload_format, is_valid_json from raw.documents order by 1"
+    flags = "select document_key, payload_format, is_valid_json, body from raw.documents order by 1"
     expected = [
-        ("https://example.org/cut", "ctgov_study", False),
-        ("https://example.org/good", "ctgov_study", True),
-        ("https://example.org/page", "page", None),
+        ("https://example.org/cut", "ctgov_study", None, cut),
+        ("https://example.org/good", "ctgov_study", None, good),
+        ("https://example.org/page", "page", None, "Trial C\nNCT00000003"),
     ]
     assert query(db, flags) == expected
 
-    # a build file written before the flag existed gets it on its next load, from the stored bodies
     with duckdb.connect(str(db)) as con:
         con.execute("alter table raw.documents drop column is_valid_json")
     store.write_manifest("site", date(2026, 1, 2), [_row(store, "later", "Trial D\nNCT00000004")])
     assert load_pending(db, raw)["documents_added"] == 1
-    assert query(db, flags) == sorted([*expected, ("https://example.org/later", "page", None)])
+    later = ("https://example.org/later", "page", None, "Trial D\nNCT00000004")
+    assert query(db, flags) == sorted([*expected, later])
 
 
 def test_an_api_page_is_split_into_its_studies_exact_text_and_a_damaged_one_is_kept_whole(

@@ -20,7 +20,23 @@ ctgov_documents as (
 
     select * from {{ source('ctgov', 'documents') }}
     where {{ changed_since_last_build('load_id') }}
-    and payload_format = 'ctgov_study' and (not is_valid_json or not coalesce(is_valid_utf8, true))
+    and payload_format = 'ctgov_study'
+
+),
+
+parsed_studies as (
+
+    select document_id from {{ ref('stg_ctgov__studies') }}
+
+),
+
+unparsed_documents as (
+
+    -- not UTF-8, or not JSON: staging's parse is the check (the load checks only what it splits
+    -- out of API pages), so a study document staging did not keep is one it could not parse
+    select * from ctgov_documents as arriving
+    where not coalesce(arriving.is_valid_utf8, true)
+    or not exists (select 1 from parsed_studies as parsed where parsed.document_id = arriving.document_id)
 
 ),
 
@@ -70,7 +86,7 @@ unpublished_studies as (
         null::varchar as layout,
         bytes
 
-    from ctgov_documents
+    from unparsed_documents
 
 ),
 

@@ -7,7 +7,7 @@ source as (
     -- documents are immutable: parse each one once, in the build after the load that added it
     where {{ changed_since_last_build('load_id') }}
     and {{ not_yet_built('document_id', 'arriving') }}
-    and payload_format = 'ctgov_study' and is_valid_json and coalesce(is_valid_utf8, true)
+    and payload_format = 'ctgov_study' and coalesce(is_valid_json, true) and coalesce(is_valid_utf8, true)
 
 ),
 
@@ -16,12 +16,20 @@ parsed as (
     -- One parse per body: json_transform reads the document once into a typed struct (a path
     -- operator per field would re-read the JSON text for every column). Values the schema does not
     -- expect (an object where a string is due, a missing module) come back NULL; nested lists come
-    -- back typed for the models beside this one to unnest.
+    -- back typed for the models beside this one to unnest. This parse is also the JSON check: a body
+    -- that does not parse comes back NULL, and marts.quarantine lists it.
     select
         *,
-        json_transform(body, '{{ ctgov_study_schema() }}') as study
+        try(json_transform(body, '{{ ctgov_study_schema() }}')) as study
 
     from source
+
+),
+
+parsable as (
+
+    select * from parsed
+    where study is not null
 
 ),
 
@@ -118,7 +126,7 @@ renamed as (
         study.protocolSection.outcomesModule as outcomes_module,
         study.protocolSection.referencesModule.references as reference_list
 
-    from parsed
+    from parsable
 
 )
 
