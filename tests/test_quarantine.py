@@ -90,11 +90,14 @@ def test_exactly_the_five_bad_documents_are_quarantined_with_their_reason(quaran
     assert "not valid UTF-8" in by_reason["invalid_utf8"][2]
     assert "limit" in by_reason["too_large"][2]
     assert by_reason["invalid_json"][2] == "the study payload is not valid JSON"
-    # the load did not judge the study files: staging's parse did, and kept the 13 that parse
+    # the load did not judge the study files: staging's parse did, and 13 of the 14 parse
     warehouse = quarantine_run["warehouse"] / "build" / "warehouse.duckdb"
     flags = "select payload_format, is_valid_json, count(*) from raw.documents group by all order by all"
     assert query(warehouse, flags) == [("ctgov_study", None, 14), ("page", None, 9)]
-    assert query(warehouse, "select count(*) from staging.stg_ctgov__studies") == [(13,)]
+    parsed = "select is_parsed, count(*), count(nct_id) from staging.stg_ctgov__studies group by 1 order by 1"
+    assert query(warehouse, parsed) == [(False, 1, 0), (True, 13, 13)]
+    records = "select count(*) from intermediate.int_trial_records_unioned where record_origin = 'ctgov'"
+    assert query(warehouse, records) == [(13,)]
 
 
 def test_quarantined_payloads_stay_on_disk(quarantine_run):

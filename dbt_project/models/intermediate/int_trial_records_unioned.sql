@@ -32,8 +32,8 @@ ctgov as (
 
     select
         * exclude (
-            healthy_volunteers, arm_group_list, intervention_list, location_list, central_contact_list,
-            official_list, outcomes_module, reference_list, {{ record_texts() }}
+            is_parsed, healthy_volunteers, arm_group_list, intervention_list, location_list,
+            central_contact_list, official_list, outcomes_module, reference_list, {{ record_texts() }}
         ),
         md5(eligibility_text) as eligibility_text_id,
         healthy_volunteers::varchar as healthy_volunteers,
@@ -43,6 +43,8 @@ ctgov as (
         1 as source_precedence
 
     from ctgov_studies
+    -- a body that is not JSON stays in staging for marts.quarantine; no record comes of it
+    where is_parsed
 
 ),
 

@@ -27,13 +27,14 @@ ctgov_documents as (
 parsed_studies as (
 
     select document_id from {{ ref('stg_ctgov__studies') }}
+    where is_parsed
 
 ),
 
 unparsed_documents as (
 
     -- not UTF-8, or not JSON: staging's parse is the check (the load checks only what it splits
-    -- out of API pages), so a study document staging did not keep is one it could not parse
+    -- out of API pages), so a study document staging did not parse is one that is not JSON
     select * from ctgov_documents as arriving
     where not coalesce(arriving.is_valid_utf8, true)
     or not exists (select 1 from parsed_studies as parsed where parsed.document_id = arriving.document_id)

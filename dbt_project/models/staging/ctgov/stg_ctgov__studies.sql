@@ -17,19 +17,13 @@ parsed as (
     -- operator per field would re-read the JSON text for every column). Values the schema does not
     -- expect (an object where a string is due, a missing module) come back NULL; nested lists come
     -- back typed for the models beside this one to unnest. This parse is also the JSON check: a body
-    -- that does not parse comes back NULL, and marts.quarantine lists it.
+    -- that does not parse comes back NULL (is_parsed), and marts.quarantine lists it. Not filtered
+    -- here: DuckDB pushes such a filter below the parse and parses every body twice.
     select
         *,
         try(json_transform(body, '{{ ctgov_study_schema() }}')) as study
 
     from source
-
-),
-
-parsable as (
-
-    select * from parsed
-    where study is not null
 
 ),
 
@@ -47,6 +41,7 @@ renamed as (
         fetched_at,
         run_date,
         load_id,
+        study is not null as is_parsed,
 
         ---------- identification
         study.protocolSection.identificationModule.nctId as nct_id,
@@ -126,7 +121,7 @@ renamed as (
         study.protocolSection.outcomesModule as outcomes_module,
         study.protocolSection.referencesModule.references as reference_list
 
-    from parsable
+    from parsed
 
 )
 
