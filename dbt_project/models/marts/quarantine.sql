@@ -26,8 +26,10 @@ ctgov_documents as (
 
 parsed_studies as (
 
+    -- staging keeps each document's load id: only the documents judged in this build are read
     select document_id from {{ ref('stg_ctgov__studies') }}
-    where is_parsed
+    where {{ changed_since_last_build('load_id') }}
+    and is_parsed
 
 ),
 
