@@ -19,6 +19,10 @@ the number of files rather than with Python loops.
   load that stops before that leaves documents whose `load_id` no manifest has: the next load
   deletes them before anything else, then stores them again. dbt never runs after a failed load
   (the DAG's tasks and `trialwh refresh` stop there).
+- The keys of fetches, sightings and documents are kept unique by those anti-joins, not by primary
+  key constraints (dbt's source tests check `document_id`): a constraint is an ART index that every
+  insert updates and every checkpoint writes again, ~4 s of a 500,000-study rebuild's load for
+  three keys no insert can repeat (BENCHMARKS.md item 67). Build files made before keep theirs.
 """
 
 from __future__ import annotations
@@ -62,8 +66,7 @@ MANIFEST_COLUMNS = {
 DDL = f"""
 create schema if not exists raw;
 create table if not exists raw.fetches (
-    {", ".join(f"{name} {kind}" for name, kind in MANIFEST_COLUMNS.items())},
-    primary key (fetch_id)
+    {", ".join(f"{name} {kind}" for name, kind in MANIFEST_COLUMNS.items())}
 );
 create table if not exists raw.manifests (
     manifest_path varchar,
@@ -83,11 +86,10 @@ create table if not exists raw.sightings (
     document_key varchar,
     run_date date,
     fetched_at timestamptz,
-    load_id integer,
-    primary key (document_id, fetch_id)
+    load_id integer
 );
 create table if not exists raw.documents (
-    document_id varchar primary key,
+    document_id varchar,
     fetch_id varchar,
     source_name varchar,
     source_kind varchar,
@@ -454,13 +456,18 @@ def _load_api_pages(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
     finally:
         con.unregister("api_studies")
     _insert_sightings(con, "api_sightings")
+    # A study two pages both hold is stored once, as first fetched. The rows are chosen by row id:
+    # `distinct on` carried every body through its aggregate (0.6 s of a night's 5,000 studies).
     con.execute(
         f"""
         insert into raw.documents by name
-        select distinct on (document_id) {DOCUMENT_COLUMNS}, is_valid_utf8, is_valid_json, body, load_id
-        from api_sightings n
-        where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
-        order by document_id, fetched_at
+        select {DOCUMENT_COLUMNS}, is_valid_utf8, is_valid_json, body, load_id
+        from api_sightings
+        where rowid in (
+            select arg_min(rowid, fetched_at) from api_sightings n
+            where not exists (select 1 from raw.documents d where d.document_id = n.document_id)
+            group by document_id
+        )
         """
     )
 

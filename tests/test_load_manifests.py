@@ -256,3 +256,33 @@ def test_an_api_page_is_split_into_its_studies_exact_text_and_a_damaged_one_is_k
         ("fetch-api?page=3", "NCT00000003", True),
         ("fetch-api?page=2", "https://example.org/api?page=2", True),
     ]
+
+
+def test_a_study_two_api_pages_hold_is_stored_once_as_first_fetched_and_sighted_by_both(
+    tmp_path: Path,
+) -> None:
+    raw, db = tmp_path / "raw", tmp_path / "warehouse.duckdb"
+    store = SnapshotStore(raw)
+    study = '{"protocolSection":{"identificationModule":{"nctId":"NCT00000009","briefTitle":"SLE"}}}'
+    other = '{"protocolSection":{"identificationModule":{"nctId":"NCT00000010","briefTitle":"SSc"}}}'
+    later = _row(store, "api?page=2", f'{{"studies": [{study}, {other}]}}')
+    earlier = _row(store, "api?page=1", f'{{"studies": [{study}]}}')
+    later["fetched_at"] = "2026-01-01T03:05:00+00:00"
+    for row in (later, earlier):
+        row["payload_format"] = "ctgov_api_page"
+    store.write_manifest("site", DAY, [later, earlier])
+
+    assert load_pending(db, raw)["documents_added"] == 2
+    assert query(db, "select document_key, fetch_id, fetched_at::varchar from raw.documents order by 1") == [
+        ("NCT00000009", "fetch-api?page=1", "2026-01-01 03:00:00+00"),
+        ("NCT00000010", "fetch-api?page=2", "2026-01-01 03:05:00+00"),
+    ]
+    assert query(
+        db,
+        "select d.document_key, s.fetch_id from raw.sightings s join raw.documents d using (document_id)"
+        " order by 1, 2",
+    ) == [
+        ("NCT00000009", "fetch-api?page=1"),
+        ("NCT00000009", "fetch-api?page=2"),
+        ("NCT00000010", "fetch-api?page=2"),
+    ]
