@@ -21,8 +21,8 @@ the number of files rather than with Python loops.
   (the DAG's tasks and `trialwh refresh` stop there).
 - The keys of fetches, sightings and documents are kept unique by those anti-joins, not by primary
   key constraints (dbt's source tests check `document_id`): a constraint is an ART index that every
-  insert updates and every checkpoint writes again, ~4 s of a 500,000-study rebuild's load for
-  three keys no insert can repeat (BENCHMARKS.md item 67). Build files made before keep theirs.
+  insert updates and every checkpoint writes again; without the three, a 500,000-study rebuild's
+  load took 44-46 s instead of 48-50 s (BENCHMARKS.md item 67). Build files made before keep theirs.
 """
 
 from __future__ import annotations
