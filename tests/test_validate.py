@@ -26,6 +26,7 @@ from ingest.validate import (
     _read_relation,
     _split_suite,
     _suite_frame,
+    _text_duplicates_grouped_by_duckdb,
     _widen_bounded_columns,
     _without_batch_fingerprint,
     latest_report_link,
@@ -763,6 +764,66 @@ def test_narrowed_column_domains_report_what_the_whole_frame_reports(bad_run, tm
     failed = sum(len(suite["failed"]) for suite in bad_run.summary["suites"])
     assert failed == 22
     assert without_timings(whole.summary) == without_timings(bad_run.summary)
+
+
+@pytest.mark.parametrize("text_type", ["string", "large_string"])
+def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type):
+    """Every occurrence of a repeated value is marked, nulls counting as one value; other calls
+    (`keep="first"`, numbers) are pandas' own; pandas is itself again afterwards, also after a
+    failing run."""
+    import pyarrow as pa
+
+    def series(values, value_type):
+        return pd.Series(pd.array(values, dtype=pd.ArrowDtype(value_type)))
+
+    text = getattr(pa, text_type)()
+    repeated = series(["a", "b", "a", None, "c", None, "a"], text)
+    single_null = series(["a", None, "b"], text)
+    numbers = series([1, 2, 1], pa.int64())
+    pandas_marks = [
+        repeated.duplicated(keep=False).tolist(),
+        single_null.duplicated(keep=False).tolist(),
+    ]
+    with _text_duplicates_grouped_by_duckdb():
+        grouped_marks = [
+            repeated.duplicated(keep=False).tolist(),
+            single_null.duplicated(keep=False).tolist(),
+        ]
+        assert grouped_marks[0] == [True, False, True, True, False, True, True]
+        assert grouped_marks[1] == [False, False, False]
+        assert repeated.duplicated(keep="first").tolist() == [False, False, True, False, False, True, True]
+        assert numbers.duplicated(keep=False).tolist() == [True, False, True]
+    assert grouped_marks == pandas_marks
+
+    from pandas.core.arrays.arrow.array import ArrowExtensionArray
+
+    original = ArrowExtensionArray.duplicated
+    with pytest.raises(RuntimeError), _text_duplicates_grouped_by_duckdb():
+        assert ArrowExtensionArray.duplicated is not original
+        raise RuntimeError("a failing suite run")
+    assert ArrowExtensionArray.duplicated is original
+
+
+def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(bad_run, tmp_path, monkeypatch):
+    """The planted duplicates fail with the same rows, counts and examples as pandas finds them."""
+    monkeypatch.setattr(validate_module, "_text_duplicates_grouped_by_duckdb", contextlib.nullcontext)
+    db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    by_pandas = validate_warehouse(db, tmp_path / "reports" / "pandas", run_id="pandas")
+    unique = "expect_column_values_to_be_unique"
+    failures = {
+        key: {k: v for k, v in failure.items() if k != "seconds"}
+        for key, failure in _failures(bad_run.summary).items()
+        if key[1] == unique
+    }
+    assert failures == {
+        key: {k: v for k, v in failure.items() if k != "seconds"}
+        for key, failure in _failures(by_pandas.summary).items()
+        if key[1] == unique
+    }
+    assert [row["record_id"] for row in failures[("trial_records", unique, "record_id")]["failing_rows"]] == [
+        "rec-dup",
+        "rec-dup",
+    ]
 
 
 @pytest.mark.parametrize("beside_max_rows", [0, 11, validate_module.READ_BESIDE_MAX_ROWS])
