@@ -767,11 +767,18 @@ def test_narrowed_column_domains_report_what_the_whole_frame_reports(bad_run, tm
 
 
 @pytest.mark.parametrize("text_type", ["string", "large_string"])
-def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type):
+def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type, monkeypatch):
     """Every occurrence of a repeated value is marked, nulls counting as one value; other calls
-    (`keep="first"`, numbers) are pandas' own; pandas is itself again afterwards, also after a
-    failing run."""
+    (`keep="first"`, numbers, columns under the threshold) are pandas' own; pandas is itself again
+    afterwards, also after a failing run."""
     import pyarrow as pa
+
+    grouped = []
+    group = validate_module._text_duplicated
+    monkeypatch.setattr(
+        validate_module, "_text_duplicated", lambda values: grouped.append(len(values)) or group(values)
+    )
+    monkeypatch.setattr(validate_module, "GROUP_DUPLICATES_MIN_ROWS", 3)
 
     def series(values, value_type):
         return pd.Series(pd.array(values, dtype=pd.ArrowDtype(value_type)))
@@ -793,7 +800,9 @@ def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type):
         assert grouped_marks[1] == [False, False, False]
         assert repeated.duplicated(keep="first").tolist() == [False, False, True, False, False, True, True]
         assert numbers.duplicated(keep=False).tolist() == [True, False, True]
+        assert series(["a", "a"], text).duplicated(keep=False).tolist() == [True, True]  # under 3 values
     assert grouped_marks == pandas_marks
+    assert grouped == [7, 3]  # the two text columns of 3 values or more, with keep=False
 
     from pandas.core.arrays.arrow.array import ArrowExtensionArray
 
@@ -804,15 +813,30 @@ def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type):
     assert ArrowExtensionArray.duplicated is original
 
 
-def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(bad_run, tmp_path, monkeypatch):
+def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(tmp_path, monkeypatch):
     """The planted duplicates fail with the same rows, counts and examples as pandas finds them."""
-    monkeypatch.setattr(validate_module, "_text_duplicates_grouped_by_duckdb", contextlib.nullcontext)
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
+    monkeypatch.setattr(validate_module, "GROUP_DUPLICATES_MIN_ROWS", 1)
+    grouped = []
+    group = validate_module._text_duplicated
+    monkeypatch.setattr(
+        validate_module, "_text_duplicated", lambda values: grouped.append(len(values)) or group(values)
+    )
+    by_duckdb = validate_warehouse(db, tmp_path / "reports" / "duckdb", run_id="duckdb")
+    # every uniqueness expectation of the shipped suites (all on text ids) went through DuckDB
+    unique_checks = [
+        expectation
+        for definition in load_suite_definitions()
+        for expectation in definition.expectations
+        if expectation["type"] == "expect_column_values_to_be_unique"
+    ]
+    assert len(grouped) == len(unique_checks) == 8
+    monkeypatch.setattr(validate_module, "_text_duplicates_grouped_by_duckdb", contextlib.nullcontext)
     by_pandas = validate_warehouse(db, tmp_path / "reports" / "pandas", run_id="pandas")
     unique = "expect_column_values_to_be_unique"
     failures = {
         key: {k: v for k, v in failure.items() if k != "seconds"}
-        for key, failure in _failures(bad_run.summary).items()
+        for key, failure in _failures(by_duckdb.summary).items()
         if key[1] == unique
     }
     assert failures == {
