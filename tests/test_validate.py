@@ -766,18 +766,24 @@ def test_narrowed_column_domains_report_what_the_whole_frame_reports(bad_run, tm
     assert without_timings(whole.summary) == without_timings(bad_run.summary)
 
 
+@pytest.fixture
+def grouped(monkeypatch) -> list[int]:
+    """The length of each column whose duplicates DuckDB grouped, in call order."""
+    lengths: list[int] = []
+    group = validate_module._text_duplicated
+    monkeypatch.setattr(
+        validate_module, "_text_duplicated", lambda values: lengths.append(len(values)) or group(values)
+    )
+    return lengths
+
+
 @pytest.mark.parametrize("text_type", ["string", "large_string"])
-def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type, monkeypatch):
+def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type, grouped, monkeypatch):
     """Every occurrence of a repeated value is marked, nulls counting as one value; other calls
     (`keep="first"`, numbers, columns under the threshold) are pandas' own; pandas is itself again
     afterwards, also after a failing run."""
     import pyarrow as pa
 
-    grouped = []
-    group = validate_module._text_duplicated
-    monkeypatch.setattr(
-        validate_module, "_text_duplicated", lambda values: grouped.append(len(values)) or group(values)
-    )
     monkeypatch.setattr(validate_module, "GROUP_DUPLICATES_MIN_ROWS", 3)
 
     def series(values, value_type):
@@ -813,15 +819,10 @@ def test_text_duplicates_grouped_by_duckdb_mark_what_pandas_marks(text_type, mon
     assert ArrowExtensionArray.duplicated is original
 
 
-def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(tmp_path, monkeypatch):
+def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(tmp_path, grouped, monkeypatch):
     """The planted duplicates fail with the same rows, counts and examples as pandas finds them."""
     db = build_warehouse(tmp_path / "warehouse.duckdb", bad=True)
     monkeypatch.setattr(validate_module, "GROUP_DUPLICATES_MIN_ROWS", 1)
-    grouped = []
-    group = validate_module._text_duplicated
-    monkeypatch.setattr(
-        validate_module, "_text_duplicated", lambda values: grouped.append(len(values)) or group(values)
-    )
     by_duckdb = validate_warehouse(db, tmp_path / "reports" / "duckdb", run_id="duckdb")
     # every uniqueness expectation of the shipped suites (all on text ids) went through DuckDB
     unique_checks = [
@@ -834,15 +835,9 @@ def test_uniqueness_grouped_by_duckdb_reports_what_pandas_reports(tmp_path, monk
     monkeypatch.setattr(validate_module, "_text_duplicates_grouped_by_duckdb", contextlib.nullcontext)
     by_pandas = validate_warehouse(db, tmp_path / "reports" / "pandas", run_id="pandas")
     unique = "expect_column_values_to_be_unique"
-    failures = {
-        key: {k: v for k, v in failure.items() if k != "seconds"}
-        for key, failure in _failures(by_duckdb.summary).items()
-        if key[1] == unique
-    }
+    failures = {key: failure for key, failure in _failures(by_duckdb.summary).items() if key[1] == unique}
     assert failures == {
-        key: {k: v for k, v in failure.items() if k != "seconds"}
-        for key, failure in _failures(by_pandas.summary).items()
-        if key[1] == unique
+        key: failure for key, failure in _failures(by_pandas.summary).items() if key[1] == unique
     }
     assert [row["record_id"] for row in failures[("trial_records", unique, "record_id")]["failing_rows"]] == [
         "rec-dup",
