@@ -247,7 +247,7 @@ def _vmhwm_mb() -> float | None:
 
 
 def _limit_duckdb() -> dict | None:
-    """BENCH_DUCKDB_MEMORY_LIMIT / _TEMP_LIMIT / _CONFIG: settings for every DuckDB connection of this step.
+    """BENCH_DUCKDB_MEMORY_LIMIT / _TEMP_LIMIT / _CONFIG / _LOG: for every DuckDB connection of this step.
 
     Off by default (the pipeline's own settings are measured). A run at a size that may not fit
     (500,000 studies) sets them so one step cannot take the whole shared machine.
@@ -259,19 +259,30 @@ def _limit_duckdb() -> dict | None:
         config["max_temp_directory_size"] = os.environ["BENCH_DUCKDB_TEMP_LIMIT"]
     if os.environ.get("BENCH_DUCKDB_CONFIG"):  # a diagnostic: other settings, as JSON
         config.update(json.loads(os.environ["BENCH_DUCKDB_CONFIG"]))
-    if not config:
+    # a diagnostic: DuckDB's own log (queries, commits, each row group a checkpoint writes) as CSV
+    # files in this folder, one subfolder per connection; DuckDB takes it only once a database is open
+    log_dir = os.environ.get("BENCH_DUCKDB_LOG")
+    if not config and not log_dir:
         return None
     import duckdb
 
     original = duckdb.connect
+    opened = iter(range(1_000_000))
 
     def connect(database=":memory:", read_only=False, config=None, **kwargs):
         merged = {**limits, **(config or {})}
-        return original(database, read_only=read_only, config=merged, **kwargs)
+        con = original(database, read_only=read_only, config=merged, **kwargs)
+        if log_dir:
+            path = Path(log_dir) / f"{os.getpid()}-{next(opened)}"
+            con.execute(
+                "call enable_logging(level = 'debug', storage = 'file', storage_config = {'path': ?})",
+                [str(path)],
+            )
+        return con
 
     limits = config
     duckdb.connect = connect
-    return config
+    return {**config, "log": log_dir} if log_dir else config
 
 
 def main(argv: list[str]) -> int:
