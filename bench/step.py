@@ -10,6 +10,7 @@ from spawn to exit and reads its peak RSS from `os.wait4`, so every step's memor
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import resource
@@ -267,7 +268,7 @@ def _limit_duckdb() -> dict | None:
     import duckdb
 
     original = duckdb.connect
-    opened = iter(range(1_000_000))
+    opened = itertools.count()  # numbers this step's connections, for their log folders
 
     def connect(database=":memory:", read_only=False, config=None, **kwargs):
         merged = {**limits, **(config or {})}
