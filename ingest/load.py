@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import msgspec
 
+from ingest.read_ahead import read_ahead
 from ingest.settings import BUILD_ROW_GROUP_SIZE, connect_build_file
 
 if TYPE_CHECKING:
@@ -358,7 +358,7 @@ def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
         in_flight: list[Future] = []
         for batch in range(len(batches)):
             if batch + workers < len(batches):
-                readahead.submit(_read_ahead, batches[batch + workers])
+                readahead.submit(read_ahead, batches[batch + workers])
             if len(in_flight) == workers:  # bounded: memory stays flat however large the load is
                 in_flight.pop(0).result()
             # the batch's manifest rows, handed over as Arrow: other connections see no temp table
@@ -383,21 +383,6 @@ def _store_payloads(con: duckdb.DuckDBPyConnection, raw_root: Path, load_id: int
             f"{count} payload file(s) named by the manifests are missing from {raw_root}, e.g. {examples}; "
             "nothing of this load was published (the next load discards what it stored)"
         )
-
-
-def _read_ahead(paths: list[str]) -> None:
-    """Ask the kernel to start reading these files into the page cache, without waiting for it."""
-    if not hasattr(os, "posix_fadvise"):  # not Linux: the load reads as it goes
-        return
-    for path in paths:
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            continue  # the load itself reports a missing payload
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        finally:
-            os.close(fd)
 
 
 def _insert_sightings(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -5,14 +5,14 @@ pool) and yielded in list order, so the manifest's row order does not depend on 
 stays with the client: its per-host rate limiter spaces request starts across all threads.
 
 Local files are read one after another, each batch of them asked of the kernel a batch ahead
-(`posix_fadvise`): a file the page cache no longer holds is then on its way before it is read,
-instead of each read waiting for the disk in turn, behind whatever else the disk is doing.
+(`ingest.read_ahead`). The night's 5,000 benchmark pages, uncached, read while the published file
+was copied beside them: 3.5-4.8 s one after another, 0.7 s read ahead; cached, 0.3 s either way
+(BENCHMARKS.md, item 70).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,6 +23,7 @@ from urllib.request import url2pathname
 
 from ingest.config import Source
 from ingest.http_client import FetchError, HttpClient
+from ingest.read_ahead import read_ahead
 from ingest.sources.base import PAGE, Payload, error_text, ext_for, guess_content_type, media_type, read_local
 
 log = logging.getLogger(__name__)
@@ -39,10 +40,10 @@ def iter_payloads(source: Source, client: HttpClient, *, since: str | None = Non
         # Local files only: a cached read takes microseconds, threads would cost more than they
         # overlap. Uncached, each read waits for the disk: the files are asked for ahead.
         paths = [_local_path(url) for url in source.urls]
-        _read_ahead(paths[:READ_AHEAD_FILES])
+        read_ahead(filter(None, paths[:READ_AHEAD_FILES]))
         for index, url in enumerate(source.urls):
             if index % READ_AHEAD_FILES == 0:
-                _read_ahead(paths[index + READ_AHEAD_FILES : index + 2 * READ_AHEAD_FILES])
+                read_ahead(filter(None, paths[index + READ_AHEAD_FILES : index + 2 * READ_AHEAD_FILES]))
             yield _fetch(url, source, client)
         return
     urls = iter(source.urls)
@@ -67,33 +68,12 @@ def _local_path(url: str) -> Path | None:
     return Path(url2pathname(parts.path)) if parts.scheme == "file" else None
 
 
-def _read_ahead(paths: list[Path | None]) -> None:
-    """Ask the kernel to read these files into the page cache; returns without waiting for it.
-
-    The night's 5,000 benchmark pages, uncached, read while the published file was copied beside
-    them: 3.5-4.8 s one after another, 0.7 s with this (BENCHMARKS.md, item 70); cached, 0.3 s
-    either way.
-    """
-    if not hasattr(os, "posix_fadvise"):  # not on macOS or Windows: read as they come
-        return
-    for path in paths:
-        if path is None:
-            continue
-        try:  # O_NONBLOCK: opening a FIFO here must not wait for a writer
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        except OSError:  # reading it reports why
-            continue
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-        finally:
-            os.close(fd)
-
-
 def _fetch(url: str, source: Source, client: HttpClient) -> Payload:
     """One URL as a payload; a failure is an error payload, never an exception (bugs aside)."""
     try:
-        if urlsplit(url).scheme == "file":
-            return _read_file(url, source.max_bytes)
+        path = _local_path(url)
+        if path is not None:
+            return _read_file(url, path, source.max_bytes)
         return _get(url, client)
     except (FetchError, OSError) as exc:
         log.warning("source %s: %s failed: %s", source.name, url, error_text(exc))
@@ -116,8 +96,7 @@ def _get(url: str, client: HttpClient) -> Payload:
     )
 
 
-def _read_file(url: str, max_bytes: int) -> Payload:
-    path = Path(url2pathname(urlsplit(url).path))
+def _read_file(url: str, path: Path, max_bytes: int) -> Payload:
     body = read_local(path, max_bytes)
     ctype = guess_content_type(path.name)
     return Payload(
