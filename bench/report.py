@@ -68,7 +68,14 @@ def report(r: dict) -> str:
     ]
     # disk reads: recorded since the runs of 2026-11-23 ("-" in older results)
     fetched = [(s, f"{s['step']} (not in the target)") for s in r["fetch"].get("steps", [])]
-    timed = [(s, s["step"]) for group in ("rebuild", "incremental") for s in r[group]["steps"]]
+    timed = []
+    for group in ("rebuild", "incremental"):
+        timed += [(s, s["step"]) for s in r[group]["steps"]]
+        # the next build's copy, after the publish (recorded since the runs of 2026-11-25)
+        timed += [
+            (s, f"{s['step']} (after the publish, not in the target)")
+            for s in r[group].get("after_publish", [])
+        ]
     for s, label in fetched + timed:
         out.append(
             f"| {label} | {s['wall_s']:.1f} s | {s['inner_s']} s | {s['cpu_s']} s "

@@ -6,8 +6,8 @@ Nightly refresh of the clinical-trial registry warehouse.
 1. **fetch** — one mapped task per configured source: every payload is snapshotted immutably
    (content-addressed) with a manifest row per fetch.
 2. **load** — the run date's snapshots into the build warehouse's `raw` schema.
-   **prepare_build** runs beside fetch and load: the last publish renamed the built marts file
-   into place, so the next build gets a copy of the published file (kept after a failed validation).
+   **prepare_build** runs beside fetch and load: it copies the published marts file as the build
+   file only if the last run's **prepare_next_build** did not (a kept build file is reused).
 3. **dbt** — seeds, staging → intermediate → marts, one task per model and per test (Cosmos),
    incremental: the models rebuild only the records sighted in the loads the last logged build did
    not cover (they read the build log themselves, so the project is parsed once, not per night),
@@ -15,6 +15,9 @@ Nightly refresh of the clinical-trial registry warehouse.
 4. **validate** — Great Expectations suites on the marts; writes Data Docs and `summary.json`.
 5. **publish** — only if validation passed: the build file is renamed over the analysts' file
    (atomic; nothing is copied while the new data waits).
+6. **prepare_next_build** — after the publish, the published file is copied as the next night's
+   build file (and dropped from the page cache), so that 4 GB copy is not on the next night's path.
+   If it fails, the data is published all the same and the next run's prepare_build copies instead.
 
 Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool. Params choose the
 sources file and the warehouse folder. Tasks are keyed on the run's data interval, so a rerun of a
@@ -114,6 +117,13 @@ def trials_refresh():
 
         return prepare_step(params["warehouse_dir"])
 
+    @task
+    def prepare_next_build(published: dict, params: dict | None = None) -> dict:
+        """After the publish, outside the DuckDB pool: no task of this run writes DuckDB any more."""
+        from ingest.pipeline import prepare_next_build as prepare_next_step
+
+        return prepare_next_step(params["warehouse_dir"])
+
     @task(pool=settings.DUCKDB_POOL)
     def plan_build(loaded: dict, params: dict | None = None) -> dict:
         from ingest.pipeline import plan_transform
@@ -145,7 +155,7 @@ def trials_refresh():
     recorded = record_build(planned)
     validated = validate()
     [planned, prepare_build()] >> dbt >> recorded >> validated
-    publish(validated)
+    prepare_next_build(publish(validated))
 
 
 trials_refresh()

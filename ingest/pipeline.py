@@ -219,6 +219,17 @@ def prepare_build(warehouse_dir: str | Path) -> dict:
     return prepare(paths.build_analytics_db, paths.published_db)
 
 
+def prepare_next_build(warehouse_dir: str | Path) -> dict:
+    """After a publish: copy the published marts file as the next build file, off the next night.
+
+    The published data does not wait for it; a run whose copy failed copies at its start instead.
+    """
+    from ingest.publish import prepare_next_build as prepare_next
+
+    paths = warehouse_paths(warehouse_dir)
+    return prepare_next(paths.build_analytics_db, paths.published_db)
+
+
 def record_transform(warehouse_dir: str | Path, through_load_id: int, run_id: str | None = None) -> None:
     """After a successful dbt build: the next build starts after `through_load_id`."""
     from ingest import build_log
@@ -492,7 +503,13 @@ def rebuild(
     run_id = run_id or f"rebuild__{days[-1].isoformat()}"
     validated = validate(paths.root, run_id)
     published = publish(paths.root, days[-1], sources_file)
-    return {"run_id": run_id, "replayed": replayed, "validate": validated, "publish": published}
+    return {
+        "run_id": run_id,
+        "replayed": replayed,
+        "validate": validated,
+        "publish": published,
+        "prepare_next_build": prepare_next_build(paths.root),
+    }
 
 
 def refresh(
@@ -528,4 +545,5 @@ def refresh(
         "transform": transformed,
         "validate": validated,
         "publish": published,
+        "prepare_next_build": prepare_next_build(paths.root),
     }

@@ -5,9 +5,11 @@ build warehouse (raw, staging, intermediate): analysts query only that file.
 
 A publish renames the validated build file over the published one, so nothing is copied while the
 new data waits. The next build needs its own writable file (analysts may hold the published one
-open): `prepare_build` copies the published file back into the build folder at the start of the next
-run, beside fetch and load, which do not touch it. A failed validation leaves the build file where it
-is, and the next run builds on it.
+open): `prepare_next_build` copies the published file back into the build folder right after the
+publish, so the next night starts with its build file in place and its fetch and load do not share
+the disk with a 4 GB copy. `prepare_build`, at the start of a run, copies it only when that copy is
+missing (the step after the publish failed, or a warehouse from before it). A failed validation
+leaves the build file where it is, and the next run builds on it.
 """
 
 from __future__ import annotations
@@ -58,13 +60,16 @@ def _sync_file_range() -> Callable[[int, int, int, int], int] | None:
     return function
 
 
-def copy_written_back(source: Path, target: Path) -> None:
+def copy_written_back(source: Path, target: Path, *, keep_cached: bool = True) -> None:
     """Copy `source` to `target` and make the copy durable, handing each chunk to the disk as it goes.
 
     A plain copy of the marts file (4 GB at 500,000 studies) left it all dirty in the page cache, to
     be written back while the build ran: the build's first checkpoint of the file then waited for
     it (~1 s here), and writers meanwhile compete with the writeback. Started chunk by chunk, the
     writeback keeps pace with the copy, and the file is on disk when the copy returns.
+
+    `keep_cached=False` drops the copy's pages from the page cache once they are on disk: a copy
+    that waits a day for its build would only push out pages that analysts' queries read.
     """
     start_writeback = _sync_file_range()
     with open(source, "rb") as src, open(target, "wb") as dst:
@@ -83,6 +88,8 @@ def copy_written_back(source: Path, target: Path) -> None:
             copied += n
         dst.flush()
         os.fdatasync(dst.fileno())
+        if not keep_cached and hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(dst.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)  # clean pages: dropped
 
 
 def publish_build(build_db: Path, published_db: Path) -> dict:
@@ -110,21 +117,41 @@ def published_file(published_db: Path) -> dict:
 
 
 def prepare_build(build_db: Path, published_db: Path) -> dict:
-    """Give the next build a writable copy of the published marts file, if it has no build file.
+    """Give a build a writable copy of the published marts file, if it has no build file.
 
     After a publish the build file *is* the published file, so the next increment starts from a copy
-    of it; after a failed validation the build file is still there and is kept. The copy goes to a
-    temporary name first, and is on disk before it takes the build file's name: a half-copied file
-    never passes for a build file (`check_build_file` also stops a build on an empty one).
+    of it. `prepare_next_build` makes that copy right after the publish; this, at the start of a
+    run, only makes it when it is missing. A build file that is there is kept: the copy made after
+    the last publish, or a build that failed its validation (the next run builds on it).
     """
     if build_db.exists():
-        return {"copied": False, "reason": "the build file is kept (not published since it was built)"}
+        return {
+            "copied": False,
+            "reason": "the build file is kept (copied after the last publish, or built and not published)",
+        }
+    return _copy_published(build_db, published_db, keep_cached=True)
+
+
+def prepare_next_build(build_db: Path, published_db: Path) -> dict:
+    """Right after a publish: copy the published file for the next build, and leave it uncached.
+
+    The copy is on disk for the next run, which then neither waits for it nor reads the published
+    file beside its fetch and load; its pages leave the page cache (the next build is a day away).
+    """
+    if build_db.exists():
+        return {"copied": False, "reason": "the build file is already there: nothing to copy"}
+    return _copy_published(build_db, published_db, keep_cached=False)
+
+
+def _copy_published(build_db: Path, published_db: Path, *, keep_cached: bool) -> dict:
+    """Copy to a temporary name first, on disk before it takes the build file's name: a half-copied
+    file never passes for a build file (`check_build_file` also stops a build on an empty one)."""
     if not published_db.exists():
         return {"copied": False, "reason": "nothing published yet: the first build creates the file"}
     started = time.perf_counter()
     build_db.parent.mkdir(parents=True, exist_ok=True)
     partial = build_db.with_name(build_db.name + ".preparing")
-    copy_written_back(published_db, partial)
+    copy_written_back(published_db, partial, keep_cached=keep_cached)
     partial.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(partial, build_db)
     return {

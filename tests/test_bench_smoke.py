@@ -116,11 +116,21 @@ def test_nightly_increment_publishes_the_changed_studies(bench_run):
     assert inc["changed_studies"] == CHANGED
     kinds = [s["kind"] for s in inc["steps"]]
     assert kinds == ["fetch", "fetch", "load", "prepare_build", "transform", "validate", "publish"]
-    # the copy of the published file ran beside fetch and load; the night is its span, not a sum
+    # the rebuild's last step copied the published file for this night's build, after its publish
+    # and outside its time; the night's own prepare_build, beside fetch and load, kept that copy
+    rebuilt_bytes = r["rebuild"]["steps"][-1]["result"]["bytes"]
+    [after_rebuild] = r["rebuild"]["after_publish"]
+    assert after_rebuild["step"] == "rebuild_prepare_next_build"
+    assert after_rebuild["result"]["copied"] is True and after_rebuild["result"]["bytes"] == rebuilt_bytes
+    assert r["full_rebuild_s"] == pytest.approx(sum(s["wall_s"] for s in r["rebuild"]["steps"]), abs=0.01)
     prepare = inc["steps"][3]
     assert prepare["beside"] == ["nightly_fetch_api", "nightly_fetch_pages", "nightly_load"]
-    assert prepare["result"]["copied"] is True
-    assert prepare["result"]["bytes"] == r["rebuild"]["steps"][-1]["result"]["bytes"]
+    assert prepare["result"]["copied"] is False
+    assert prepare["result"]["reason"].startswith("the build file is kept")
+    # and the night, once published, copied its own file for the next night
+    [after_night] = inc["after_publish"]
+    assert after_night["step"] == "nightly_prepare_next_build" and after_night["result"]["copied"] is True
+    assert after_night["result"]["bytes"] == inc["steps"][-1]["result"]["bytes"]
     # the two sources are fetched at once; the rest follow one another
     fetches = inc["steps"][:2]
     assert [s["step"] for s in fetches] == ["nightly_fetch_api", "nightly_fetch_pages"]
@@ -276,7 +286,9 @@ def test_a_kept_rebuild_replays_the_same_night(bench_run):
     assert steps["nightly_fetch_api"]["result"]["stored_new"] == 1
     assert steps["nightly_load"]["result"]["load_id"] == 2
     assert steps["nightly_load"]["result"]["documents_added"] == CHANGED
-    assert steps["nightly_prepare_build"]["result"]["copied"] is True
+    # the kept state holds the rebuild's copy for the next build: the replay's night keeps it
+    assert steps["nightly_prepare_build"]["result"]["copied"] is False
+    assert replay["after_publish"][0]["result"]["copied"] is True
     assert f"nightly run: {replay['incremental_s']:.1f} s" in proc.stdout
     manifest = json.loads((tmp / "corpus" / "corpus.json").read_text())
     with duckdb.connect(str(work / "warehouse" / "warehouse.duckdb"), read_only=True) as con:

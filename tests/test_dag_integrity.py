@@ -50,7 +50,8 @@ def test_every_duckdb_writer_is_in_the_one_slot_pool(dag):
     writers = {"load", "plan_build", "record_build", "validate", "publish"}
     writers |= {t.task_id for t in dag.tasks if t.task_id.startswith("dbt.")}
     assert {dag.get_task(task_id).pool for task_id in writers} == {"duckdb_writer"}
-    assert {dag.get_task(task_id).pool for task_id in ("list_sources", "fetch", "prepare_build")} == {
+    file_copies = ("prepare_build", "prepare_next_build")
+    assert {dag.get_task(task_id).pool for task_id in ("list_sources", "fetch", *file_copies)} == {
         "default_pool"
     }
 
@@ -61,6 +62,13 @@ def test_the_build_file_is_prepared_beside_fetch_and_load_before_dbt(dag):
     downstream = {t.task_id for t in prepare.get_flat_relatives(upstream=False)}
     assert {"dbt.status_map.seed", "dbt.trials.run", "validate", "publish"} <= downstream
     assert not {"fetch", "load", "plan_build"} & downstream
+
+
+def test_the_next_build_file_is_copied_once_the_data_is_published(dag):
+    prepare_next = dag.get_task("prepare_next_build")
+    assert [t.task_id for t in prepare_next.upstream_list] == ["publish"]
+    assert prepare_next.downstream_list == []
+    assert dag.get_task("publish").downstream_list == [prepare_next]
 
 
 def test_fetch_is_mapped_over_sources_and_dbt_is_rendered_per_model(dag):

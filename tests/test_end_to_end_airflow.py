@@ -23,8 +23,12 @@ def test_published_file_is_read_only_and_build_copy_is_separate(airflow_warehous
     assert published.exists()
     assert not published.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
     assert (airflow_warehouse / "build" / "warehouse.duckdb").exists()
-    # the publish renamed the built marts file into place; the next run copies it back
-    assert not (airflow_warehouse / "build" / "analytics.duckdb").exists()
+    # the publish renamed the built marts file into place; prepare_next_build then copied it back,
+    # a writable file of its own for the next night
+    next_build = airflow_warehouse / "build" / "analytics.duckdb"
+    assert next_build.stat().st_ino != published.stat().st_ino
+    assert next_build.stat().st_mode & stat.S_IWUSR
+    assert next_build.read_bytes() == published.read_bytes()
 
 
 def test_every_sample_document_is_a_record(published):

@@ -6,9 +6,6 @@ holds, not what the code says it did.
 
 from __future__ import annotations
 
-import ctypes
-import mmap
-import os
 import sys
 import time
 from pathlib import Path
@@ -18,56 +15,11 @@ import pytest
 from ingest.config import Source
 from ingest.http_client import HttpClient
 from ingest.sources import pages
+from tests.page_cache import PAGE, evict, resident_pages
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="posix_fadvise and mincore: Linux")
 
-PAGE = mmap.PAGESIZE
 FILE_BYTES = 4 * PAGE
-
-
-def _libc() -> ctypes.CDLL:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mmap.restype = ctypes.c_void_p
-    libc.mmap.argtypes = [
-        ctypes.c_void_p,
-        ctypes.c_size_t,
-        ctypes.c_int,
-        ctypes.c_int,
-        ctypes.c_int,
-        ctypes.c_long,
-    ]
-    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
-    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-    return libc
-
-
-LIBC = _libc()
-
-
-def resident_pages(path: Path) -> int:
-    """How many of the file's pages the page cache holds (mapping a file reads none of it)."""
-    size = path.stat().st_size
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        addr = LIBC.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
-        assert addr not in (None, ctypes.c_void_p(-1).value), os.strerror(ctypes.get_errno())
-        try:
-            vec = (ctypes.c_ubyte * (-(-size // PAGE)))()
-            assert LIBC.mincore(addr, size, vec) == 0, os.strerror(ctypes.get_errno())
-            return sum(byte & 1 for byte in vec)
-        finally:
-            LIBC.munmap(addr, size)
-    finally:
-        os.close(fd)
-
-
-def evict(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)  # only clean pages can be dropped
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
 
 
 def wait_resident(path: Path, pages_expected: int, seconds: float = 5.0) -> int:

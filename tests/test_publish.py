@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -10,10 +11,18 @@ import pytest
 
 from ingest import build_log
 from ingest import publish as publish_module
-from ingest.pipeline import COUNTED_MARTS, plan_transform, prepare_build, publish, warehouse_paths
+from ingest.pipeline import (
+    COUNTED_MARTS,
+    plan_transform,
+    prepare_build,
+    prepare_next_build,
+    publish,
+    warehouse_paths,
+)
 from ingest.publish import copy_written_back, publish_build
 from ingest.publish import prepare_build as prepare_files
 from tests.conftest import query
+from tests.page_cache import PAGE, resident_pages
 
 ENROLLMENTS = "select list(enrollment order by enrollment) from trials"
 
@@ -66,7 +75,7 @@ def test_a_kept_build_file_is_not_replaced_by_the_published_one(tmp_path: Path) 
 
     assert prepare_files(build, published) == {
         "copied": False,
-        "reason": "the build file is kept (not published since it was built)",
+        "reason": "the build file is kept (copied after the last publish, or built and not published)",
     }
     assert query(build, ENROLLMENTS) == [([18, 999],)]
     assert query(published, ENROLLMENTS) == [([18],)]
@@ -95,11 +104,45 @@ def test_the_build_copy_is_the_published_file_byte_for_byte_across_chunks(
 
 
 def test_nothing_to_prepare_before_the_first_publish(tmp_path: Path) -> None:
-    assert prepare_build(tmp_path) == {
-        "copied": False,
-        "reason": "nothing published yet: the first build creates the file",
-    }
+    nothing = {"copied": False, "reason": "nothing published yet: the first build creates the file"}
+    assert prepare_build(tmp_path) == nothing
+    assert prepare_next_build(tmp_path) == nothing
     assert not (tmp_path / "build" / "analytics.duckdb").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="posix_fadvise and mincore: Linux")
+def test_the_next_build_is_copied_after_the_publish_and_left_out_of_the_page_cache(tmp_path: Path) -> None:
+    paths = warehouse_paths(tmp_path)
+    _build(paths.build_analytics_db, list(range(18, 20_018)))
+    publish_build(paths.build_analytics_db, paths.published_db)
+    size = paths.published_db.stat().st_size
+    assert resident_pages(paths.published_db) * PAGE >= size // 2  # written just now: cached
+
+    copied = prepare_next_build(tmp_path)
+
+    assert copied == {"copied": True, "bytes": size, "seconds": copied["seconds"]}
+    build = paths.build_analytics_db
+    assert build.read_bytes() == paths.published_db.read_bytes()  # reads it back into the cache
+    assert oct(build.stat().st_mode & 0o777) == "0o644"
+    assert not build.with_name("analytics.duckdb.preparing").exists()
+    # a second copy, as a retried task would make: the file is there, nothing is copied again
+    assert prepare_next_build(tmp_path) == {
+        "copied": False,
+        "reason": "the build file is already there: nothing to copy",
+    }
+    build.unlink()
+    prepare_next_build(tmp_path)
+    if resident_pages(paths.published_db) == 0:
+        pytest.skip(f"{tmp_path} keeps no file pages in the page cache: nothing to leave out")
+    assert resident_pages(build) == 0  # the next build is a day away: its pages left the cache
+    # the next night's prepare_build, beside its fetch and load, keeps the copy and copies nothing
+    inode = build.stat().st_ino
+    assert prepare_build(tmp_path)["copied"] is False
+    assert build.stat().st_ino == inode
+    assert plan_transform(tmp_path)["since_load_id"] == build_log.NOTHING_BUILT
+    assert query(build, "select count(*), min(enrollment), max(enrollment) from trials") == [
+        (20_000, 18, 20_017)
+    ]
 
 
 def test_an_increment_without_its_marts_file_stops_before_dbt(tmp_path: Path) -> None:

@@ -75,6 +75,15 @@ def test_refreshing_the_same_run_date_again_adds_nothing(tmp_path):
     # dbt's threads follow the build: one for the first (full) build, three for the increment after it
     assert (first_run["transform"]["since_load_id"], first_run["transform"]["threads"]) == (-1, 1)
     assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 3)
+    # the first run had nothing to copy before its build; each copied the published file for the
+    # next build after its publish, and the second run built on the first one's copy
+    assert first_run["prepare_build"]["reason"].startswith("nothing published yet")
+    assert second_run["prepare_build"]["reason"].startswith("the build file is kept")
+    published_bytes = [run["publish"]["bytes"] for run in (first_run, second_run)]
+    assert [run["prepare_next_build"]["bytes"] for run in (first_run, second_run)] == published_bytes
+    assert (warehouse / "build" / "analytics.duckdb").read_bytes() == (
+        warehouse / "warehouse.duckdb"
+    ).read_bytes()
 
 
 def test_failed_validation_leaves_the_published_warehouse_untouched(tmp_path, copy_of_samples):
