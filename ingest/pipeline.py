@@ -339,7 +339,7 @@ def _forget_other_checkouts_parse(target: Path, project: str) -> None:
 
 
 FULL_BUILD_DBT_THREADS = 1
-INCREMENT_DBT_THREADS = 3
+INCREMENT_DBT_THREADS = 4
 
 
 def dbt_threads(plan: dict[str, int]) -> int:
@@ -347,8 +347,9 @@ def dbt_threads(plan: dict[str, int]) -> int:
 
     Measured at 500,000 studies: a nightly increment's many small models take 22.4 s with two
     threads against 28.1 s with one, and 15.0 s with three against 15.7 s with two (one thread's
-    Python runs while the others' DuckDB queries do); a full build's few large ones, each using
-    every core already, take 30 s longer with two (BENCHMARKS.md).
+    Python runs while the others' DuckDB queries do); four were faster than three in eight of nine
+    paired night replays, by 0.1-1.5 s; a full build's few large ones, each using every core
+    already, take 30 s longer with two (BENCHMARKS.md).
     """
     from ingest import build_log
 

@@ -12,8 +12,8 @@ from ingest.pipeline import dbt_threads
     ("configured", "since_load_id", "threads"),
     [
         (None, NOTHING_BUILT, 1),  # a full build: one thread
-        (None, 7, 3),  # a nightly increment: three
-        ("", 7, 3),
+        (None, 7, 4),  # a nightly increment: four
+        ("", 7, 4),
         ("2", NOTHING_BUILT, 2),  # TRIALWH_DBT_THREADS wins either way
         (" 1 ", 7, 1),
     ],

@@ -72,9 +72,9 @@ def test_refreshing_the_same_run_date_again_adds_nothing(tmp_path):
     first = query(build, counts_sql)
     second_run = printed_result(run_cli(*args).stdout)
     assert query(build, counts_sql) == first == [(18, 18)]
-    # dbt's threads follow the build: one for the first (full) build, three for the increment after it
+    # dbt's threads follow the build: one for the first (full) build, four for the increment after it
     assert (first_run["transform"]["since_load_id"], first_run["transform"]["threads"]) == (-1, 1)
-    assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 3)
+    assert (second_run["transform"]["since_load_id"], second_run["transform"]["threads"]) == (1, 4)
     # the first run had nothing to copy before its build; each copied the published file for the
     # next build after its publish, and the second run built on the first one's copy
     assert first_run["prepare_build"]["reason"].startswith("nothing published yet")
